@@ -1,0 +1,137 @@
+//! Building a [`Client`]: base URL, token source, defaults.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fitbit_auth::{AccessToken, Authorizer, Error, StaticToken};
+
+use crate::generated_client::Client;
+use crate::generated_client::types::Locale;
+use crate::middleware::Middleware;
+use crate::values::UnitSystem;
+
+/// Where the Fitbit Web API lives.
+pub const DEFAULT_BASE_URL: &str = "https://api.fitbit.com";
+
+/// The default time limit for one request, connection included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Configures a [`Client`]. Start with [`Client::builder`].
+///
+/// ```
+/// use fitbit_api::{Client, UnitSystem};
+///
+/// let client = Client::builder()
+///     .bearer_token("an-access-token")
+///     .accept_language(UnitSystem::Metric)
+///     .build()
+///     .unwrap();
+/// assert_eq!(client.baseurl(), "https://api.fitbit.com");
+/// ```
+#[must_use]
+#[derive(Debug)]
+pub struct ClientBuilder {
+    base_url: String,
+    authorizer: Option<Arc<dyn Authorizer>>,
+    accept_language: Option<UnitSystem>,
+    accept_locale: Option<Locale>,
+    timeout: Duration,
+    http: Option<reqwest::Client>,
+}
+
+impl Client {
+    /// Starts configuring a client. A token source is required
+    /// ([`ClientBuilder::authorizer`] or [`ClientBuilder::bearer_token`]).
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder {
+            base_url: DEFAULT_BASE_URL.to_string(),
+            authorizer: None,
+            accept_language: None,
+            accept_locale: None,
+            timeout: DEFAULT_TIMEOUT,
+            http: None,
+        }
+    }
+
+    /// The base URL requests go to.
+    pub fn baseurl(&self) -> &str {
+        progenitor_client::ClientInfo::baseurl(self)
+    }
+
+    /// The hooks' shared state: token source and defaults.
+    pub fn middleware(&self) -> &Middleware {
+        progenitor_client::ClientInfo::inner(self)
+    }
+}
+
+impl ClientBuilder {
+    /// The API's base URL, without a trailing slash (default `https://api.fitbit.com`).
+    /// Tests point it at a loopback server.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into().trim_end_matches('/').to_string();
+        self
+    }
+
+    /// Where access tokens come from: a [`StaticToken`], or a refreshing
+    /// session from `fitbit-auth`.
+    pub fn authorizer(mut self, authorizer: impl Authorizer + 'static) -> Self {
+        self.authorizer = Some(Arc::new(authorizer));
+        self
+    }
+
+    /// Like [`authorizer`](Self::authorizer), for a token source already shared.
+    pub fn shared_authorizer(mut self, authorizer: Arc<dyn Authorizer>) -> Self {
+        self.authorizer = Some(authorizer);
+        self
+    }
+
+    /// A fixed access token (no refresh): for scripts and tests.
+    pub fn bearer_token(self, token: impl Into<AccessToken>) -> Self {
+        self.authorizer(StaticToken::new(token))
+    }
+
+    /// The unit system for every request (`Accept-Language`); each call can
+    /// override it with `.accept_language(…)`.
+    pub fn accept_language(mut self, units: UnitSystem) -> Self {
+        self.accept_language = Some(units);
+        self
+    }
+
+    /// The language of text fields for every request (`Accept-Locale`); each
+    /// call can override it with `.accept_locale(…)`.
+    pub fn accept_locale(mut self, locale: Locale) -> Self {
+        self.accept_locale = Some(locale);
+        self
+    }
+
+    /// Time limit for one request, connection included (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Use this `reqwest::Client` (its own time-outs apply).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let authorizer = self.authorizer.ok_or_else(|| {
+            Error::Config("no token source: call `.authorizer(…)` or `.bearer_token(…)`".into())
+        })?;
+        url::Url::parse(&self.base_url)
+            .map_err(|err| Error::Config(format!("base URL `{}`: {err}", self.base_url)))?;
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.timeout)
+                .timeout(self.timeout)
+                .build()
+                .map_err(|err| Error::Config(format!("HTTP client: {err}")))?,
+        };
+        let middleware = Middleware::new(authorizer, self.accept_language, self.accept_locale);
+        Ok(Client::new_with_client(&self.base_url, http, middleware))
+    }
+}

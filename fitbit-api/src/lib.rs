@@ -1,0 +1,59 @@
+//! A typed client for the Fitbit Web API.
+//!
+//! Every operation of the spec (`spec/fitbit-web-api.yaml`) is a method on
+//! [`Client`], grouped in one extension trait per area (bring them into scope
+//! with `use fitbit_api::prelude::*`). Each method returns a builder: set the
+//! parameters, then `.send().await`. The user id defaults to `-`, the user who
+//! owns the token.
+//!
+//! ```no_run
+//! use fitbit_api::prelude::*;
+//! use fitbit_api::{Client, FitbitDate};
+//! use fitbit_api::types::HeartRateDetailLevel;
+//!
+//! # async fn run() -> Result<(), fitbit_api::Error> {
+//! let client = Client::builder().bearer_token("an-access-token").build()?;
+//!
+//! let profile = client.get_profile().send().await?;
+//! println!("{:?} lives in {:?}", profile.user.display_name, profile.user.timezone);
+//!
+//! let heart = client
+//!     .get_heartrate_intraday_by_date()
+//!     .date(FitbitDate::Today)
+//!     .detail_level(HeartRateDetailLevel::X1min)
+//!     .send()
+//!     .await?;
+//! if let Some(intraday) = &heart.activities_heart_intraday {
+//!     for point in &intraday.dataset {
+//!         println!("{} {}", point.time, point.value);
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Errors convert into [`Error`] (from `fitbit-auth`), which parses both of
+//! Fitbit's error envelopes and says what to do next ([`Error::action`]):
+//! refresh, sign in again, request a scope, wait for the rate limit, or
+//! migrate away from a retired endpoint (HTTP 410).
+
+mod client;
+mod middleware;
+mod values;
+
+// Written by `cargo xtask regen`; never edit it by hand. rustfmt would
+// reformat prettyplease's output, so it is skipped here.
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, unused_imports, dead_code, missing_docs)]
+mod generated_client;
+
+pub use client::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
+pub use fitbit_auth::{Action, ApiError, Error, ErrorEnvelope};
+pub use generated_client::{Client, ResponseValue, builder, prelude, types};
+pub use middleware::Middleware;
+pub use values::{ClockTime, FitbitDate, LocalDateTime, NumericString, ParseValueError, UnitSystem};
+
+/// The errors the generated builders return before conversion into [`Error`].
+pub type RawError = progenitor_client::Error<ErrorEnvelope>;
+
+/// `Result` with the SDK's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

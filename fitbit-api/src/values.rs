@@ -1,0 +1,405 @@
+//! Handwritten value types that replace named schemas of the spec.
+//!
+//! Each one exists because the plain OpenAPI type would be wrong for Fitbit:
+//! `format: date` rejects `today`, `format: date-time` rejects zone-less
+//! timestamps, and time-series numbers arrive as strings. They all serialize
+//! back to exactly the text Fitbit sent, so re-encoding a response loses nothing.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A value that could not be parsed; says what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{input}` is not {expected}")]
+pub struct ParseValueError {
+    input: String,
+    expected: &'static str,
+}
+
+impl ParseValueError {
+    fn new(input: &str, expected: &'static str) -> Self {
+        Self { input: input.chars().take(64).collect(), expected }
+    }
+}
+
+macro_rules! string_serde {
+    ($ty:ty) => {
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
+
+        impl TryFrom<&str> for $ty {
+            type Error = ParseValueError;
+            fn try_from(value: &str) -> Result<Self, Self::Error> {
+                value.parse()
+            }
+        }
+
+        impl TryFrom<String> for $ty {
+            type Error = ParseValueError;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                value.parse()
+            }
+        }
+
+        impl TryFrom<&String> for $ty {
+            type Error = ParseValueError;
+            fn try_from(value: &String) -> Result<Self, Self::Error> {
+                value.parse()
+            }
+        }
+    };
+}
+
+/// A date in a request path or query: `yyyy-MM-dd`, or `today` (the user's
+/// today, in their profile time zone, resolved by Fitbit).
+///
+/// ```
+/// use fitbit_api::FitbitDate;
+///
+/// let day: FitbitDate = "2024-01-31".parse().unwrap();
+/// assert_eq!(day.to_string(), "2024-01-31");
+/// assert_eq!(FitbitDate::Today.to_string(), "today");
+/// assert!("31/01/2024".parse::<FitbitDate>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FitbitDate {
+    /// The literal `today`.
+    Today,
+    /// A calendar date.
+    On(NaiveDate),
+}
+
+impl FitbitDate {
+    /// A calendar date, or `None` if it does not exist.
+    pub fn ymd(year: i32, month: u32, day: u32) -> Option<Self> {
+        NaiveDate::from_ymd_opt(year, month, day).map(Self::On)
+    }
+
+    /// The calendar date, unless this is `today`.
+    pub fn date(&self) -> Option<NaiveDate> {
+        match self {
+            Self::Today => None,
+            Self::On(date) => Some(*date),
+        }
+    }
+}
+
+impl fmt::Display for FitbitDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Today => f.write_str("today"),
+            Self::On(date) => write!(f, "{}", date.format("%Y-%m-%d")),
+        }
+    }
+}
+
+impl FromStr for FitbitDate {
+    type Err = ParseValueError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "today" {
+            return Ok(Self::Today);
+        }
+        // Exactly `yyyy-MM-dd`: chrono alone would also accept `2024-1-5`.
+        let shaped = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
+        shaped
+            .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            .flatten()
+            .map(Self::On)
+            .ok_or_else(|| ParseValueError::new(s, "a date `yyyy-MM-dd` or `today`"))
+    }
+}
+
+impl From<NaiveDate> for FitbitDate {
+    fn from(date: NaiveDate) -> Self {
+        Self::On(date)
+    }
+}
+
+string_serde!(FitbitDate);
+
+/// A wall-clock time: `HH:mm` (intraday windows, log start times) or
+/// `HH:mm:ss` (body logs, intraday points). It prints in the form it was
+/// given.
+///
+/// ```
+/// use fitbit_api::ClockTime;
+///
+/// assert_eq!(ClockTime::hm(7, 5).unwrap().to_string(), "07:05");
+/// assert_eq!("23:59:59".parse::<ClockTime>().unwrap().to_string(), "23:59:59");
+/// assert!("24:00".parse::<ClockTime>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClockTime {
+    time: NaiveTime,
+    with_seconds: bool,
+}
+
+impl ClockTime {
+    /// `HH:mm`.
+    pub fn hm(hour: u32, minute: u32) -> Option<Self> {
+        NaiveTime::from_hms_opt(hour, minute, 0).map(|time| Self { time, with_seconds: false })
+    }
+
+    /// `HH:mm:ss`.
+    pub fn hms(hour: u32, minute: u32, second: u32) -> Option<Self> {
+        NaiveTime::from_hms_opt(hour, minute, second).map(|time| Self { time, with_seconds: true })
+    }
+
+    /// The time of day.
+    pub fn time(&self) -> NaiveTime {
+        self.time
+    }
+}
+
+impl fmt::Display for ClockTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.with_seconds {
+            write!(f, "{:02}:{:02}:{:02}", self.time.hour(), self.time.minute(), self.time.second())
+        } else {
+            write!(f, "{:02}:{:02}", self.time.hour(), self.time.minute())
+        }
+    }
+}
+
+impl FromStr for ClockTime {
+    type Err = ParseValueError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let parsed = match s.len() {
+            5 => NaiveTime::parse_from_str(s, "%H:%M").ok().map(|time| Self { time, with_seconds: false }),
+            8 => NaiveTime::parse_from_str(s, "%H:%M:%S").ok().map(|time| Self { time, with_seconds: true }),
+            _ => None,
+        };
+        parsed.ok_or_else(|| ParseValueError::new(s, "a time `HH:mm` or `HH:mm:ss`"))
+    }
+}
+
+impl From<NaiveTime> for ClockTime {
+    /// Keeps seconds only when they are not zero.
+    fn from(time: NaiveTime) -> Self {
+        let time = time.with_nanosecond(0).unwrap_or(time);
+        Self { time, with_seconds: time.second() != 0 }
+    }
+}
+
+string_serde!(ClockTime);
+
+/// A timestamp without a zone, such as `2020-02-21T07:03:30.000`. Fitbit
+/// writes these in the user's profile time zone (see the profile's
+/// `timezone` and `offsetFromUTCMillis`), not in UTC and not in the host's zone.
+///
+/// ```
+/// use fitbit_api::LocalDateTime;
+///
+/// let t: LocalDateTime = "2020-02-21T07:03:30.000".parse().unwrap();
+/// assert_eq!(t.naive().to_string(), "2020-02-21 07:03:30");
+/// // With the profile's offset (UTC-8 here) it becomes an instant.
+/// assert_eq!(t.with_offset_millis(-8 * 3_600_000).unwrap().to_rfc3339(), "2020-02-21T07:03:30-08:00");
+/// assert_eq!(t.to_string(), "2020-02-21T07:03:30.000");
+/// ```
+#[derive(Debug, Clone, Eq)]
+pub struct LocalDateTime {
+    value: NaiveDateTime,
+    text: Box<str>,
+}
+
+impl LocalDateTime {
+    /// The date and time, user-local.
+    pub fn naive(&self) -> NaiveDateTime {
+        self.value
+    }
+
+    /// The instant, given the user's UTC offset in milliseconds (the
+    /// profile's `offsetFromUTCMillis`). `None` for an offset beyond ±24 h.
+    pub fn with_offset_millis(&self, offset_millis: i64) -> Option<chrono::DateTime<FixedOffset>> {
+        let offset = FixedOffset::east_opt(i32::try_from(offset_millis / 1000).ok()?)?;
+        offset.from_local_datetime(&self.value).single()
+    }
+}
+
+impl PartialEq for LocalDateTime {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl std::hash::Hash for LocalDateTime {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.value.hash(state);
+    }
+}
+
+impl fmt::Display for LocalDateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl FromStr for LocalDateTime {
+    type Err = ParseValueError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+            .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
+            .map(|value| Self { value, text: s.into() })
+            .map_err(|_| ParseValueError::new(s, "a timestamp `yyyy-MM-ddTHH:mm:ss[.SSS]` without zone"))
+    }
+}
+
+impl From<NaiveDateTime> for LocalDateTime {
+    fn from(value: NaiveDateTime) -> Self {
+        let text = value.format("%Y-%m-%dT%H:%M:%S%.3f").to_string().into_boxed_str();
+        Self { value, text }
+    }
+}
+
+string_serde!(LocalDateTime);
+
+/// A number Fitbit sends as a JSON string, such as a time-series value
+/// (`"value": "2504"`). It keeps the exact text (and a number stays a number
+/// if Fitbit ever sends one), and parses on request.
+///
+/// ```
+/// use fitbit_api::NumericString;
+///
+/// let steps: NumericString = serde_json::from_str(r#""2504""#).unwrap();
+/// assert_eq!(steps.as_u64(), Some(2504));
+/// let km: NumericString = serde_json::from_str(r#""1.26""#).unwrap();
+/// assert_eq!(km.as_f64(), Some(1.26));
+/// assert_eq!(serde_json::to_string(&km).unwrap(), r#""1.26""#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NumericString {
+    text: String,
+    sent_as_number: bool,
+}
+
+impl NumericString {
+    /// The value as sent.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The value as a float, if it is one.
+    pub fn as_f64(&self) -> Option<f64> {
+        self.text.trim().parse().ok()
+    }
+
+    /// The value as an unsigned integer, if it is one.
+    pub fn as_u64(&self) -> Option<u64> {
+        self.text.trim().parse().ok()
+    }
+
+    /// The value as a signed integer, if it is one.
+    pub fn as_i64(&self) -> Option<i64> {
+        self.text.trim().parse().ok()
+    }
+}
+
+impl fmt::Display for NumericString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl FromStr for NumericString {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self { text: s.to_string(), sent_as_number: false })
+    }
+}
+
+impl From<f64> for NumericString {
+    fn from(value: f64) -> Self {
+        Self { text: value.to_string(), sent_as_number: false }
+    }
+}
+
+impl From<u64> for NumericString {
+    fn from(value: u64) -> Self {
+        Self { text: value.to_string(), sent_as_number: false }
+    }
+}
+
+impl Serialize for NumericString {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.sent_as_number {
+            if let Ok(number) = self.text.parse::<serde_json::Number>() {
+                return number.serialize(serializer);
+            }
+        }
+        serializer.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for NumericString {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Text(String),
+            Number(serde_json::Number),
+        }
+        Ok(match Raw::deserialize(deserializer)? {
+            Raw::Text(text) => Self { text, sent_as_number: false },
+            Raw::Number(number) => Self { text: number.to_string(), sent_as_number: true },
+        })
+    }
+}
+
+/// The unit system of responses and of posted values, sent as
+/// `Accept-Language`. Fitbit answers in metric units when the header is absent
+/// or holds anything other than `en_US` or `en_GB`.
+///
+/// ```
+/// use fitbit_api::UnitSystem;
+///
+/// assert_eq!(UnitSystem::Us.to_string(), "en_US");
+/// assert_eq!("en_GB".parse::<UnitSystem>().unwrap(), UnitSystem::Uk);
+/// assert_eq!("metric".parse::<UnitSystem>().unwrap(), UnitSystem::Metric);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum UnitSystem {
+    /// `en_US`: miles, pounds, fluid ounces.
+    Us,
+    /// `en_GB`: stones for body weight, metric elsewhere (millilitres for water).
+    Uk,
+    /// Kilometres, kilograms, millilitres (what Fitbit uses without the header).
+    #[default]
+    Metric,
+}
+
+impl fmt::Display for UnitSystem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Us => "en_US",
+            Self::Uk => "en_GB",
+            Self::Metric => "metric",
+        })
+    }
+}
+
+impl FromStr for UnitSystem {
+    type Err = ParseValueError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "en_US" | "US" | "us" => Ok(Self::Us),
+            "en_GB" | "UK" | "uk" => Ok(Self::Uk),
+            "metric" | "METRIC" => Ok(Self::Metric),
+            _ => Err(ParseValueError::new(s, "a unit system: `en_US`, `en_GB` or `metric`")),
+        }
+    }
+}
+
+string_serde!(UnitSystem);

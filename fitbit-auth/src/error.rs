@@ -1,0 +1,520 @@
+//! One error type for every failure of the SDK, classified by what the caller must do.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde::{Deserialize, Serialize};
+
+use crate::envelope::ErrorEnvelope;
+
+/// The header holding the seconds until the hourly quota resets. Header names
+/// are case-insensitive in `HeaderMap`, so `fitbit-rate-limit-reset` matches too.
+pub const RATE_LIMIT_RESET_HEADER: &str = "fitbit-rate-limit-reset";
+
+/// What went wrong with a call to Fitbit, classified by what the caller must do
+/// next ([`Error::action`]).
+///
+/// Built from HTTP answers with [`Error::from_response`], from the generated
+/// client's errors with `From<progenitor_client::Error<ErrorEnvelope>>`, and by
+/// the auth flows. Messages never include tokens or secrets.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// 401 `expired_token`: the access token expired. The client refreshes and
+    /// retries by itself; this surfaces only when no refresh is possible.
+    #[error("the access token expired; refresh it and retry{}", detail(.0))]
+    TokenExpired(ApiError),
+
+    /// The user must sign in again: the refresh token was refused
+    /// (`invalid_grant`), the access token is invalid or revoked
+    /// (`invalid_token`), or no token is stored.
+    #[error("sign-in required: {reason}{}", opt_detail(.api))]
+    SignInRequired {
+        /// Why, in words.
+        reason: String,
+        /// The server's answer, when there was one.
+        api: Option<ApiError>,
+    },
+
+    /// 403 because the token lacks a scope (`insufficient_scope`,
+    /// `insufficient_permissions`). Sign in again asking for the scope.
+    #[error("the token lacks the OAuth scope {}{}", scope.as_deref().unwrap_or("this call needs"), detail(.api))]
+    MissingScope {
+        /// The scope Fitbit named, when it named one.
+        scope: Option<String>,
+        /// The server's answer.
+        api: ApiError,
+    },
+
+    /// 403 for another reason: for example intraday data without Fitbit's
+    /// approval, or another user's private data.
+    #[error("forbidden{}", detail(.0))]
+    Forbidden(ApiError),
+
+    /// The hourly quota (150 requests per user) is spent. `sent` is false
+    /// when the client held the request back because the budget was known to
+    /// be spent.
+    #[error(
+        "rate limited; the quota resets in {}{}",
+        reset_in.map(|d| format!("{}s", d.as_secs())).unwrap_or_else(|| "an unknown time".into()),
+        opt_detail(.api)
+    )]
+    RateLimited {
+        /// Time until the quota resets (`Fitbit-Rate-Limit-Reset`).
+        reset_in: Option<Duration>,
+        /// Whether the request reached Fitbit.
+        sent: bool,
+        /// The server's answer, when there was one.
+        api: Option<ApiError>,
+    },
+
+    /// 400 (or 422) because a parameter is wrong: fix the request.
+    #[error("invalid request{}{}", field.as_deref().map(|f| format!(" (field `{f}`)")).unwrap_or_default(), detail(.api))]
+    Validation {
+        /// The field Fitbit named, when it named one.
+        field: Option<String>,
+        /// The server's answer.
+        api: ApiError,
+    },
+
+    /// 404: the resource (log, food, subscription…) does not exist.
+    #[error("not found{}", detail(.0))]
+    NotFound(ApiError),
+
+    /// 409: for example a subscription under another id, or two refreshes racing.
+    #[error("conflict{}", detail(.0))]
+    Conflict(ApiError),
+
+    /// A passing failure: 5xx, a dropped connection, a time-out. Retry later.
+    #[error("temporary failure; retry later: {message}")]
+    Transient {
+        /// What failed.
+        message: String,
+        /// The HTTP status, when a response arrived.
+        status: Option<u16>,
+    },
+
+    /// HTTP 410 Gone: the legacy Fitbit Web API has been shut down.
+    #[error(
+        "this Fitbit Web API endpoint has been retired (HTTP 410 Gone); Google shut the legacy \
+         API down in 2026: migrate to the Google Health API (https://developers.google.com/health){}",
+        opt_detail(.api)
+    )]
+    Retired {
+        /// The server's answer, when there was one.
+        api: Option<ApiError>,
+    },
+
+    /// The answer did not have the documented shape (malformed JSON, a
+    /// truncated body, a missing field).
+    #[error("unexpected response{}: {message}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    InvalidResponse {
+        /// The HTTP status, when known.
+        status: Option<u16>,
+        /// What did not fit.
+        message: String,
+    },
+
+    /// The request could not be built (a missing or malformed parameter).
+    #[error("the request could not be built: {0}")]
+    InvalidRequest(String),
+
+    /// The browser redirect carried an OAuth error or failed the `state` check.
+    #[error("authorization failed: {0}")]
+    Authorization(#[from] AuthorizationError),
+
+    /// Reading or writing the token store failed.
+    #[error("token store: {0}")]
+    Store(String),
+
+    /// The client was configured wrongly (a bad base URL, a TLS setup failure).
+    #[error("configuration: {0}")]
+    Config(String),
+
+    /// Any other error answer from Fitbit.
+    #[error("Fitbit error{}", detail(.0))]
+    Api(ApiError),
+}
+
+/// Why a browser redirect did not yield an authorization code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum AuthorizationError {
+    /// The user declined (`error=access_denied`).
+    #[error("the user denied access")]
+    AccessDenied,
+    /// Another OAuth error from the authorization server.
+    #[error("the authorization server answered `{code}`{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    OAuth {
+        /// The `error` parameter, e.g. `invalid_request`, `invalid_scope`.
+        code: String,
+        /// The `error_description` parameter.
+        description: Option<String>,
+    },
+    /// The redirect had no `state`.
+    #[error("the redirect carries no `state`; refusing it")]
+    MissingState,
+    /// The redirect's `state` is not the one we sent: a forged or stale callback.
+    #[error("the redirect's `state` does not match the one sent; refusing it (forged or stale callback)")]
+    StateMismatch,
+    /// The redirect had neither a code nor an error.
+    #[error("the redirect carries no authorization code")]
+    MissingCode,
+    /// The redirect URL could not be parsed.
+    #[error("the redirect is not a valid URL or query: {0}")]
+    MalformedRedirect(String),
+}
+
+/// What the caller should do about an [`Error`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Action {
+    /// Refresh the access token, then retry once.
+    RefreshAndRetry,
+    /// Send the user through sign-in again.
+    SignInAgain,
+    /// Sign in again asking for this scope (when Fitbit named it).
+    RequestScope(Option<String>),
+    /// Wait, then retry; the duration is the time to the quota reset when known.
+    WaitAndRetry(Option<Duration>),
+    /// Retry later, with backoff.
+    RetryLater,
+    /// Fix the request (a parameter, a missing resource, a conflict).
+    FixRequest,
+    /// The legacy API is gone: move to the Google Health API.
+    MigrateToGoogleHealthApi,
+    /// Nothing sensible to do automatically; report it.
+    Report,
+}
+
+/// A classified error answer from Fitbit: status, parsed body and rate-limit reset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: u16,
+    /// The body, in whichever envelope it came.
+    pub envelope: ErrorEnvelope,
+    /// Seconds until the quota resets, from `Fitbit-Rate-Limit-Reset`.
+    pub rate_limit_reset: Option<Duration>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}", self.status)?;
+        if let Some(kind) = self.envelope.error_type() {
+            write!(f, " {kind}")?;
+        }
+        if let Some(message) = self.envelope.message() {
+            write!(f, ": {}", scrub(message))?;
+        }
+        Ok(())
+    }
+}
+
+fn detail(api: &ApiError) -> String {
+    format!(" ({api})")
+}
+
+fn opt_detail(api: &Option<ApiError>) -> String {
+    api.as_ref().map(detail).unwrap_or_default()
+}
+
+/// Replaces token-like runs (long base64url/JWT strings) in server messages, so
+/// an echoed token cannot reach a log through an error message.
+pub(crate) fn scrub(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut run = String::new();
+    let token_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '+' | '/' | '=');
+    let flush = |run: &mut String, out: &mut String| {
+        let looks_like_token = run.len() >= 24 && run.chars().any(|c| c.is_ascii_digit());
+        if looks_like_token && !run.contains("://") && !run.starts_with("http") {
+            out.push_str("[redacted]");
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in message.chars() {
+        if token_char(c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// Reads `Fitbit-Rate-Limit-Reset` (seconds), case-insensitively.
+pub fn rate_limit_reset(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(RATE_LIMIT_RESET_HEADER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+impl Error {
+    /// Classifies an error answer from its status, headers and (any) body.
+    ///
+    /// ```
+    /// use fitbit_auth::{Action, Error};
+    /// use reqwest::header::HeaderMap;
+    ///
+    /// let body = br#"{"errors":[{"errorType":"expired_token","message":"Access token expired"}]}"#;
+    /// let err = Error::from_response(401, &HeaderMap::new(), body);
+    /// assert_eq!(err.action(), Action::RefreshAndRetry);
+    ///
+    /// let err = Error::from_response(410, &HeaderMap::new(), b"<html>Gone</html>");
+    /// assert_eq!(err.action(), Action::MigrateToGoogleHealthApi);
+    /// ```
+    pub fn from_response(status: u16, headers: &HeaderMap, body: &[u8]) -> Self {
+        Self::from_api(ApiError {
+            status,
+            envelope: ErrorEnvelope::parse(body),
+            rate_limit_reset: rate_limit_reset(headers),
+        })
+    }
+
+    /// Classifies an already parsed error answer.
+    pub fn from_api(api: ApiError) -> Self {
+        let kind = api.envelope.error_type().map(str::to_ascii_lowercase);
+        let has = |t: &str| api.envelope.has_error_type(t) || kind.as_deref() == Some(t);
+        match api.status {
+            410 => Error::Retired { api: Some(api) },
+            429 => Error::RateLimited { reset_in: api.rate_limit_reset, sent: true, api: Some(api) },
+            _ if has("expired_token") => Error::TokenExpired(api),
+            _ if has("invalid_grant") => Error::SignInRequired {
+                reason: "the refresh token was refused (used, revoked or expired)".into(),
+                api: Some(api),
+            },
+            _ if has("invalid_token") => Error::SignInRequired {
+                reason: "the access token is invalid or revoked".into(),
+                api: Some(api),
+            },
+            _ if has("insufficient_scope") || has("insufficient_permissions") => Error::MissingScope {
+                scope: api.envelope.field_name().map(String::from),
+                api,
+            },
+            401 => Error::SignInRequired { reason: "Fitbit refused the credentials".into(), api: Some(api) },
+            403 => Error::Forbidden(api),
+            404 => Error::NotFound(api),
+            409 => Error::Conflict(api),
+            400 | 422 => Error::Validation { field: api.envelope.field_name().map(String::from), api },
+            500..=599 => Error::Transient { message: api.to_string(), status: Some(api.status) },
+            _ => Error::Api(api),
+        }
+    }
+
+    /// What the caller should do next.
+    pub fn action(&self) -> Action {
+        match self {
+            Error::TokenExpired(_) => Action::RefreshAndRetry,
+            Error::SignInRequired { .. } => Action::SignInAgain,
+            Error::MissingScope { scope, .. } => Action::RequestScope(scope.clone()),
+            Error::RateLimited { reset_in, .. } => Action::WaitAndRetry(*reset_in),
+            Error::Transient { .. } => Action::RetryLater,
+            Error::Retired { .. } => Action::MigrateToGoogleHealthApi,
+            Error::Validation { .. } | Error::NotFound(_) | Error::Conflict(_) | Error::InvalidRequest(_) => {
+                Action::FixRequest
+            }
+            Error::Authorization(AuthorizationError::AccessDenied) => Action::SignInAgain,
+            Error::Forbidden(_)
+            | Error::InvalidResponse { .. }
+            | Error::Authorization(_)
+            | Error::Store(_)
+            | Error::Config(_)
+            | Error::Api(_) => Action::Report,
+        }
+    }
+
+    /// The HTTP status, when the error came from an answer.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::TokenExpired(api)
+            | Error::Forbidden(api)
+            | Error::NotFound(api)
+            | Error::Conflict(api)
+            | Error::Api(api)
+            | Error::MissingScope { api, .. }
+            | Error::Validation { api, .. } => Some(api.status),
+            Error::SignInRequired { api, .. } | Error::RateLimited { api, .. } | Error::Retired { api } => {
+                api.as_ref().map(|a| a.status)
+            }
+            Error::Transient { status, .. } | Error::InvalidResponse { status, .. } => *status,
+            Error::InvalidRequest(_) | Error::Authorization(_) | Error::Store(_) | Error::Config(_) => None,
+        }
+    }
+
+    /// Whether retrying the same request later can succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Error::Transient { .. } | Error::RateLimited { .. })
+    }
+
+    /// Classifies a transport failure (connection refused or dropped, time-out).
+    pub fn from_transport(err: &reqwest::Error) -> Self {
+        Error::Transient {
+            message: transport_message(err),
+            status: err.status().map(|s| s.as_u16()),
+        }
+    }
+}
+
+/// A transport error in words, without the URL (which could carry a query secret).
+fn transport_message(err: &reqwest::Error) -> String {
+    let what = if err.is_timeout() {
+        "the request timed out"
+    } else if err.is_connect() {
+        "could not connect"
+    } else if err.is_body() || err.is_decode() {
+        "the response body was cut off"
+    } else if err.is_request() {
+        "the request failed"
+    } else {
+        "network error"
+    };
+    let mut source = std::error::Error::source(err);
+    let mut chain = String::new();
+    while let Some(cause) = source {
+        chain = format!("{chain}: {cause}");
+        source = cause.source();
+    }
+    format!("{what}{}", scrub(&chain))
+}
+
+/// Errors raised inside the client's hooks travel through progenitor as
+/// `Error::Custom(String)`. They are encoded as a small JSON document so that
+/// the conversion back into [`Error`] keeps their kind.
+#[derive(Debug, Serialize, Deserialize)]
+struct HookError {
+    #[serde(rename = "fitbit-rs-hook-error")]
+    kind: String,
+    message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reset_in_secs: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    status: Option<u16>,
+}
+
+impl Error {
+    /// Encodes this error for `progenitor_client::Error::Custom`, so that a
+    /// hook's failure keeps its classification on the way to the caller.
+    pub fn to_hook_message(&self) -> String {
+        let (kind, reset_in_secs) = match self {
+            Error::SignInRequired { .. } | Error::TokenExpired(_) => ("sign_in_required", None),
+            Error::RateLimited { reset_in, .. } => ("rate_limited", reset_in.map(|d| d.as_secs())),
+            Error::Transient { .. } => ("transient", None),
+            Error::Retired { .. } => ("retired", None),
+            Error::Store(_) => ("store", None),
+            Error::InvalidRequest(_) => ("invalid_request", None),
+            _ => ("other", None),
+        };
+        let hook = HookError {
+            kind: kind.to_string(),
+            message: self.to_string(),
+            reset_in_secs,
+            status: self.status(),
+        };
+        serde_json::to_string(&hook).unwrap_or_else(|_| self.to_string())
+    }
+
+    /// Decodes a message made by [`Error::to_hook_message`]; any other text
+    /// becomes [`Error::InvalidRequest`].
+    pub fn from_hook_message(message: &str) -> Self {
+        let Ok(hook) = serde_json::from_str::<HookError>(message) else {
+            return Error::InvalidRequest(message.to_string());
+        };
+        match hook.kind.as_str() {
+            "sign_in_required" => Error::SignInRequired { reason: hook.message, api: None },
+            "rate_limited" => Error::RateLimited {
+                reset_in: hook.reset_in_secs.map(Duration::from_secs),
+                sent: false,
+                api: None,
+            },
+            "transient" => Error::Transient { message: hook.message, status: hook.status },
+            "retired" => Error::Retired { api: None },
+            "store" => Error::Store(hook.message),
+            _ => Error::InvalidRequest(hook.message),
+        }
+    }
+}
+
+/// Marks an error answer that the client's middleware annotated: the response
+/// is real, but what the caller must do is decided by the middleware (for
+/// example: the token expired and refreshing it failed).
+pub const HOOK_ERROR_HEADER: &str = "x-fitbit-rs-hook-error";
+
+impl Error {
+    /// The [`HOOK_ERROR_HEADER`] value carrying this error.
+    pub fn to_hook_header(&self) -> reqwest::header::HeaderValue {
+        use base64::Engine as _;
+        let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.to_hook_message());
+        reqwest::header::HeaderValue::from_str(&encoded).expect("base64 is a valid header value")
+    }
+
+    fn from_hook_header(value: &reqwest::header::HeaderValue) -> Option<Self> {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(value.as_bytes()).ok()?;
+        Some(Self::from_hook_message(std::str::from_utf8(&bytes).ok()?))
+    }
+}
+
+impl From<progenitor_client::Error<ErrorEnvelope>> for Error {
+    fn from(err: progenitor_client::Error<ErrorEnvelope>) -> Self {
+        use progenitor_client::Error as P;
+        match err {
+            P::ErrorResponse(response) if response.headers().contains_key(HOOK_ERROR_HEADER) => {
+                let header = &response.headers()[HOOK_ERROR_HEADER];
+                Self::from_hook_header(header).unwrap_or_else(|| {
+                    Error::from_api(ApiError {
+                        status: response.status().as_u16(),
+                        envelope: response.into_inner(),
+                        rate_limit_reset: None,
+                    })
+                })
+            }
+            P::ErrorResponse(response) => {
+                let status = response.status().as_u16();
+                let reset = rate_limit_reset(response.headers());
+                Error::from_api(ApiError { status, envelope: response.into_inner(), rate_limit_reset: reset })
+            }
+            P::UnexpectedResponse(response) if !response.status().is_success() => {
+                Error::from_api(ApiError {
+                    status: response.status().as_u16(),
+                    envelope: ErrorEnvelope::default(),
+                    rate_limit_reset: rate_limit_reset(response.headers()),
+                })
+            }
+            P::UnexpectedResponse(response) => Error::InvalidResponse {
+                status: Some(response.status().as_u16()),
+                message: "a success status this operation does not document".into(),
+            },
+            P::InvalidResponsePayload(body, err) => Error::InvalidResponse {
+                status: None,
+                message: format!("{err} (body starts with: {})", body_excerpt(&body)),
+            },
+            P::CommunicationError(err) | P::ResponseBodyError(err) => Error::from_transport(&err),
+            P::InvalidUpgrade(err) => Error::InvalidResponse { status: None, message: transport_message(&err) },
+            P::InvalidRequest(message) => Error::InvalidRequest(message),
+            P::Custom(message) => Error::from_hook_message(&message),
+        }
+    }
+}
+
+fn body_excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(120)]);
+    scrub(text.trim())
+}
+
+impl From<StatusCode> for Error {
+    /// An error answer with no readable body.
+    fn from(status: StatusCode) -> Self {
+        Error::from_response(status.as_u16(), &HeaderMap::new(), b"")
+    }
+}
