@@ -10,6 +10,7 @@ commands:
   regen --check    fail (and name the files) if the generated code is stale
   coverage         operations per tag, untyped responses, operations without fixtures
   surface          print the public-surface listing that the snapshot test guards
+  check-spec FILE  validate another spec file and run the generator on it (writes nothing)
 ";
 
 fn main() -> ExitCode {
@@ -28,6 +29,16 @@ fn main() -> ExitCode {
         ["regen", "--check"] => xtask::check(&root).map(|()| println!("generated code is up to date")),
         ["coverage"] => load(&root).map(|spec| {
             print!("{}", xtask::coverage::report(&xtask::coverage::compute(&spec, &root)))
+        }),
+        ["check-spec", file] => xtask::spec::Spec::load(std::path::Path::new(file)).and_then(|spec| {
+            xtask::validate::validate(&spec).map_err(xtask::Error::Invalid)?;
+            let files = xtask::codegen::render_all(&spec)?;
+            println!(
+                "{file}: valid; {} operations; generator produced {} lines",
+                spec.operations().len(),
+                files.iter().map(|f| f.contents.lines().count()).sum::<usize>()
+            );
+            Ok(())
         }),
         ["surface"] => load(&root).map(|spec| print!("{}", xtask::surface::render(&spec))),
         ["help"] | ["--help"] | ["-h"] => {
