@@ -10838,7 +10838,7 @@ the token. The client sends `-` unless told otherwise.
 
 - `accept_locale`: Language of text fields. Overrides the client's default.
 ```ignore
-let response = client.get_heartrate_intraday_by_date_time()
+let response = client.get_heartrate_intraday_by_date_window()
     .user_id(user_id)
     .date(date)
     .detail_level(detail_level)
@@ -10850,18 +10850,18 @@ let response = client.get_heartrate_intraday_by_date_time()
     .send()
     .await;
 ```*/
-    fn get_heartrate_intraday_by_date_time(
+    fn get_heartrate_intraday_by_date_window(
         &self,
-    ) -> builder::GetHeartrateIntradayByDateTime<'_>;
+    ) -> builder::GetHeartrateIntradayByDateWindow<'_>;
 }
 impl ClientHeartRateIntradayExt for Client {
     fn get_heartrate_intraday_by_date(&self) -> builder::GetHeartrateIntradayByDate<'_> {
         builder::GetHeartrateIntradayByDate::new(self)
     }
-    fn get_heartrate_intraday_by_date_time(
+    fn get_heartrate_intraday_by_date_window(
         &self,
-    ) -> builder::GetHeartrateIntradayByDateTime<'_> {
-        builder::GetHeartrateIntradayByDateTime::new(self)
+    ) -> builder::GetHeartrateIntradayByDateWindow<'_> {
+        builder::GetHeartrateIntradayByDateWindow::new(self)
     }
 }
 ///Daily heart-rate zones and resting heart rate.
@@ -12558,11 +12558,11 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`ClientHeartRateIntradayExt::get_heartrate_intraday_by_date_time`]
+    /**Builder for [`ClientHeartRateIntradayExt::get_heartrate_intraday_by_date_window`]
 
-[`ClientHeartRateIntradayExt::get_heartrate_intraday_by_date_time`]: super::ClientHeartRateIntradayExt::get_heartrate_intraday_by_date_time*/
+[`ClientHeartRateIntradayExt::get_heartrate_intraday_by_date_window`]: super::ClientHeartRateIntradayExt::get_heartrate_intraday_by_date_window*/
     #[derive(Debug, Clone)]
-    pub struct GetHeartrateIntradayByDateTime<'a> {
+    pub struct GetHeartrateIntradayByDateWindow<'a> {
         client: &'a super::Client,
         user_id: Result<::std::string::String, String>,
         date: Result<crate::FitbitDate, String>,
@@ -12573,7 +12573,7 @@ pub mod builder {
         accept_language: Result<Option<crate::UnitSystem>, String>,
         accept_locale: Result<Option<types::Locale>, String>,
     }
-    impl<'a> GetHeartrateIntradayByDateTime<'a> {
+    impl<'a> GetHeartrateIntradayByDateWindow<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -12738,7 +12738,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "get_heartrate_intraday_by_date_time",
+                operation_id: "get_heartrate_intraday_by_date_window",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
