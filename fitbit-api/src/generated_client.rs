@@ -165,10 +165,9 @@ points) and `activities-<resource>-intraday` (the dataset).
         pub active_duration: ::std::option::Option<u64>,
         #[serde(
             rename = "activityLevel",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub activity_level: ::std::vec::Vec<ActivityLevelMinutes>,
+        pub activity_level: ::std::option::Option<::std::vec::Vec<ActivityLevelMinutes>>,
         ///Absent on some old logs.
         #[serde(
             rename = "activityName",
@@ -214,10 +213,9 @@ points) and `activities-<resource>-intraday` (the dataset).
         pub heart_rate_link: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "heartRateZones",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub heart_rate_zones: ::std::vec::Vec<HeartRateZone>,
+        pub heart_rate_zones: ::std::option::Option<::std::vec::Vec<HeartRateZone>>,
         ///UTC timestamp, for example `2019-01-04T19:31:15.000Z`.
         #[serde(
             rename = "lastModified",
@@ -411,10 +409,11 @@ points) and `activities-<resource>-intraday` (the dataset).
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "trackerFeatures",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub tracker_features: ::std::vec::Vec<::std::string::String>,
+        pub tracker_features: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -463,12 +462,13 @@ points) and `activities-<resource>-intraday` (the dataset).
         pub calories_out_unestimated: ::std::option::Option<f64>,
         #[serde(
             rename = "customHeartRateZones",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub custom_heart_rate_zones: ::std::vec::Vec<HeartRateZone>,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub distances: ::std::vec::Vec<ActivityDistance>,
+        pub custom_heart_rate_zones: ::std::option::Option<
+            ::std::vec::Vec<HeartRateZone>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub distances: ::std::option::Option<::std::vec::Vec<ActivityDistance>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub elevation: ::std::option::Option<f64>,
         #[serde(
@@ -480,10 +480,9 @@ points) and `activities-<resource>-intraday` (the dataset).
         pub floors: ::std::option::Option<u32>,
         #[serde(
             rename = "heartRateZones",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub heart_rate_zones: ::std::vec::Vec<HeartRateZone>,
+        pub heart_rate_zones: ::std::option::Option<::std::vec::Vec<HeartRateZone>>,
         #[serde(
             rename = "lightlyActiveMinutes",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -873,8 +872,8 @@ points) and `activities-<resource>-intraday` (the dataset).
     ///`DailyActivitySummary`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct DailyActivitySummary {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub activities: ::std::vec::Vec<DailyActivityEntry>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub activities: ::std::option::Option<::std::vec::Vec<DailyActivityEntry>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub goals: ::std::option::Option<DailyActivityGoals>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -959,8 +958,8 @@ points) and `activities-<resource>-intraday` (the dataset).
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub device_version: ::std::option::Option<::std::string::String>,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub features: ::std::vec::Vec<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub features: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///The device id (a string).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -1095,12 +1094,28 @@ points) and `activities-<resource>-intraday` (the dataset).
             Default::default()
         }
     }
-    ///`HeartRateDay`
+    /**One day. `value` holds the zones and resting heart rate; answers for an
+intraday time window have been seen with the zones beside `value` and
+`value` as the window's average heart rate (a numeric string), and with
+`dateTime` echoing `today`.
+*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct HeartRateDay {
+        #[serde(
+            rename = "customHeartRateZones",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub custom_heart_rate_zones: ::std::option::Option<
+            ::std::vec::Vec<HeartRateZone>,
+        >,
         #[serde(rename = "dateTime")]
-        pub date_time: ::chrono::naive::NaiveDate,
-        pub value: HeartRateDayValue,
+        pub date_time: crate::FitbitDate,
+        #[serde(
+            rename = "heartRateZones",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub heart_rate_zones: ::std::option::Option<::std::vec::Vec<HeartRateZone>>,
+        pub value: HeartRateDayValueOrAverage,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -1114,16 +1129,16 @@ points) and `activities-<resource>-intraday` (the dataset).
     pub struct HeartRateDayValue {
         #[serde(
             rename = "customHeartRateZones",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub custom_heart_rate_zones: ::std::vec::Vec<HeartRateZone>,
+        pub custom_heart_rate_zones: ::std::option::Option<
+            ::std::vec::Vec<HeartRateZone>,
+        >,
         #[serde(
             rename = "heartRateZones",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub heart_rate_zones: ::std::vec::Vec<HeartRateZone>,
+        pub heart_rate_zones: ::std::option::Option<::std::vec::Vec<HeartRateZone>>,
         ///Absent on days without enough data.
         #[serde(
             rename = "restingHeartRate",
@@ -1136,6 +1151,23 @@ points) and `activities-<resource>-intraday` (the dataset).
     impl HeartRateDayValue {
         pub fn builder() -> builder::HeartRateDayValue {
             Default::default()
+        }
+    }
+    ///The day's zones and resting heart rate, or an average heart rate.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum HeartRateDayValueOrAverage {
+        HeartRateDayValue(HeartRateDayValue),
+        NumericString(crate::NumericString),
+    }
+    impl ::std::convert::From<HeartRateDayValue> for HeartRateDayValueOrAverage {
+        fn from(value: HeartRateDayValue) -> Self {
+            Self::HeartRateDayValue(value)
+        }
+    }
+    impl ::std::convert::From<crate::NumericString> for HeartRateDayValueOrAverage {
+        fn from(value: crate::NumericString) -> Self {
+            Self::NumericString(value)
         }
     }
     ///`HeartRateDetailLevel`
@@ -1785,10 +1817,9 @@ points) and `activities-<resource>-intraday` (the dataset).
         pub timezone: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "topBadges",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub top_badges: ::std::vec::Vec<Badge>,
+        pub top_badges: ::std::option::Option<::std::vec::Vec<Badge>>,
         #[serde(
             rename = "waterUnit",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2132,23 +2163,18 @@ points) and `activities-<resource>-intraday` (the dataset).
     ///`SleepLevels`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SleepLevels {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub data: ::std::vec::Vec<SleepLevelSpan>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<::std::vec::Vec<SleepLevelSpan>>,
         ///Wakes of 3 minutes or less (`stages` logs only).
         #[serde(
             rename = "shortData",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub short_data: ::std::vec::Vec<SleepLevelSpan>,
+        pub short_data: ::std::option::Option<::std::vec::Vec<SleepLevelSpan>>,
         ///Per level (`deep`, `light`, `rem`, `wake` or `asleep`, `restless`, `awake`).
-        #[serde(
-            default,
-            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
-        )]
-        pub summary: ::std::collections::HashMap<
-            ::std::string::String,
-            SleepLevelSummary,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub summary: ::std::option::Option<
+            ::std::collections::HashMap<::std::string::String, SleepLevelSummary>,
         >,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -2246,8 +2272,8 @@ points) and `activities-<resource>-intraday` (the dataset).
     ///`SleepLogCreated`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SleepLogCreated {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub sleep: ::std::vec::Vec<SleepLog>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sleep: ::std::option::Option<::std::vec::Vec<SleepLog>>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -2274,8 +2300,8 @@ points) and `activities-<resource>-intraday` (the dataset).
     pub struct SleepLogsByDate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<SleepPending>,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub sleep: ::std::vec::Vec<SleepLog>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sleep: ::std::option::Option<::std::vec::Vec<SleepLog>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub summary: ::std::option::Option<SleepSummary>,
         #[serde(flatten)]
@@ -2310,11 +2336,10 @@ points) and `activities-<resource>-intraday` (the dataset).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SleepSummary {
         ///Minutes per stage (`deep`, `light`, `rem`, `wake`).
-        #[serde(
-            default,
-            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
-        )]
-        pub stages: ::std::collections::HashMap<::std::string::String, u32>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub stages: ::std::option::Option<
+            ::std::collections::HashMap<::std::string::String, u32>,
+        >,
         #[serde(
             rename = "totalMinutesAsleep",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2830,7 +2855,7 @@ points) and `activities-<resource>-intraday` (the dataset).
                 ::std::string::String,
             >,
             activity_level: ::std::result::Result<
-                ::std::vec::Vec<super::ActivityLevelMinutes>,
+                ::std::option::Option<::std::vec::Vec<super::ActivityLevelMinutes>>,
                 ::std::string::String,
             >,
             activity_name: ::std::result::Result<
@@ -2874,7 +2899,7 @@ points) and `activities-<resource>-intraday` (the dataset).
                 ::std::string::String,
             >,
             heart_rate_zones: ::std::result::Result<
-                ::std::vec::Vec<super::HeartRateZone>,
+                ::std::option::Option<::std::vec::Vec<super::HeartRateZone>>,
                 ::std::string::String,
             >,
             last_modified: ::std::result::Result<
@@ -2979,7 +3004,9 @@ points) and `activities-<resource>-intraday` (the dataset).
             }
             pub fn activity_level<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ActivityLevelMinutes>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::ActivityLevelMinutes>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.activity_level = value
@@ -3121,7 +3148,9 @@ points) and `activities-<resource>-intraday` (the dataset).
             }
             pub fn heart_rate_zones<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::HeartRateZone>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::HeartRateZone>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.heart_rate_zones = value
@@ -3528,7 +3557,7 @@ points) and `activities-<resource>-intraday` (the dataset).
                 ::std::string::String,
             >,
             tracker_features: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
@@ -3581,7 +3610,9 @@ points) and `activities-<resource>-intraday` (the dataset).
             }
             pub fn tracker_features<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.tracker_features = value
@@ -3686,11 +3717,11 @@ points) and `activities-<resource>-intraday` (the dataset).
                 ::std::string::String,
             >,
             custom_heart_rate_zones: ::std::result::Result<
-                ::std::vec::Vec<super::HeartRateZone>,
+                ::std::option::Option<::std::vec::Vec<super::HeartRateZone>>,
                 ::std::string::String,
             >,
             distances: ::std::result::Result<
-                ::std::vec::Vec<super::ActivityDistance>,
+                ::std::option::Option<::std::vec::Vec<super::ActivityDistance>>,
                 ::std::string::String,
             >,
             elevation: ::std::result::Result<
@@ -3706,7 +3737,7 @@ points) and `activities-<resource>-intraday` (the dataset).
                 ::std::string::String,
             >,
             heart_rate_zones: ::std::result::Result<
-                ::std::vec::Vec<super::HeartRateZone>,
+                ::std::option::Option<::std::vec::Vec<super::HeartRateZone>>,
                 ::std::string::String,
             >,
             lightly_active_minutes: ::std::result::Result<
@@ -3849,7 +3880,9 @@ points) and `activities-<resource>-intraday` (the dataset).
             }
             pub fn custom_heart_rate_zones<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::HeartRateZone>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::HeartRateZone>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.custom_heart_rate_zones = value
@@ -3863,7 +3896,9 @@ points) and `activities-<resource>-intraday` (the dataset).
             }
             pub fn distances<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ActivityDistance>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::ActivityDistance>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.distances = value
@@ -3913,7 +3948,9 @@ points) and `activities-<resource>-intraday` (the dataset).
             }
             pub fn heart_rate_zones<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::HeartRateZone>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::HeartRateZone>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.heart_rate_zones = value
@@ -5340,7 +5377,7 @@ points) and `activities-<resource>-intraday` (the dataset).
         #[derive(Clone, Debug)]
         pub struct DailyActivitySummary {
             activities: ::std::result::Result<
-                ::std::vec::Vec<super::DailyActivityEntry>,
+                ::std::option::Option<::std::vec::Vec<super::DailyActivityEntry>>,
                 ::std::string::String,
             >,
             goals: ::std::result::Result<
@@ -5369,7 +5406,9 @@ points) and `activities-<resource>-intraday` (the dataset).
         impl DailyActivitySummary {
             pub fn activities<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::DailyActivityEntry>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::DailyActivityEntry>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.activities = value
@@ -5461,7 +5500,7 @@ points) and `activities-<resource>-intraday` (the dataset).
                 ::std::string::String,
             >,
             features: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<
@@ -5541,7 +5580,9 @@ points) and `activities-<resource>-intraday` (the dataset).
             }
             pub fn features<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.features = value
@@ -6150,12 +6191,17 @@ points) and `activities-<resource>-intraday` (the dataset).
         }
         #[derive(Clone, Debug)]
         pub struct HeartRateDay {
-            date_time: ::std::result::Result<
-                ::chrono::naive::NaiveDate,
+            custom_heart_rate_zones: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::HeartRateZone>>,
+                ::std::string::String,
+            >,
+            date_time: ::std::result::Result<crate::FitbitDate, ::std::string::String>,
+            heart_rate_zones: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::HeartRateZone>>,
                 ::std::string::String,
             >,
             value: ::std::result::Result<
-                super::HeartRateDayValue,
+                super::HeartRateDayValueOrAverage,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -6166,16 +6212,34 @@ points) and `activities-<resource>-intraday` (the dataset).
         impl ::std::default::Default for HeartRateDay {
             fn default() -> Self {
                 Self {
+                    custom_heart_rate_zones: Ok(Default::default()),
                     date_time: Err("no value supplied for date_time".to_string()),
+                    heart_rate_zones: Ok(Default::default()),
                     value: Err("no value supplied for value".to_string()),
                     extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
         impl HeartRateDay {
+            pub fn custom_heart_rate_zones<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::HeartRateZone>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.custom_heart_rate_zones = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for custom_heart_rate_zones: {e}"
+                        )
+                    });
+                self
+            }
             pub fn date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::chrono::naive::NaiveDate>,
+                T: ::std::convert::TryInto<crate::FitbitDate>,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_time = value
@@ -6185,9 +6249,25 @@ points) and `activities-<resource>-intraday` (the dataset).
                     });
                 self
             }
+            pub fn heart_rate_zones<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::HeartRateZone>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.heart_rate_zones = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for heart_rate_zones: {e}"
+                        )
+                    });
+                self
+            }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::HeartRateDayValue>,
+                T: ::std::convert::TryInto<super::HeartRateDayValueOrAverage>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
@@ -6218,7 +6298,9 @@ points) and `activities-<resource>-intraday` (the dataset).
                 value: HeartRateDay,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    custom_heart_rate_zones: value.custom_heart_rate_zones?,
                     date_time: value.date_time?,
+                    heart_rate_zones: value.heart_rate_zones?,
                     value: value.value?,
                     extra: value.extra?,
                 })
@@ -6227,7 +6309,9 @@ points) and `activities-<resource>-intraday` (the dataset).
         impl ::std::convert::From<super::HeartRateDay> for HeartRateDay {
             fn from(value: super::HeartRateDay) -> Self {
                 Self {
+                    custom_heart_rate_zones: Ok(value.custom_heart_rate_zones),
                     date_time: Ok(value.date_time),
+                    heart_rate_zones: Ok(value.heart_rate_zones),
                     value: Ok(value.value),
                     extra: Ok(value.extra),
                 }
@@ -6236,11 +6320,11 @@ points) and `activities-<resource>-intraday` (the dataset).
         #[derive(Clone, Debug)]
         pub struct HeartRateDayValue {
             custom_heart_rate_zones: ::std::result::Result<
-                ::std::vec::Vec<super::HeartRateZone>,
+                ::std::option::Option<::std::vec::Vec<super::HeartRateZone>>,
                 ::std::string::String,
             >,
             heart_rate_zones: ::std::result::Result<
-                ::std::vec::Vec<super::HeartRateZone>,
+                ::std::option::Option<::std::vec::Vec<super::HeartRateZone>>,
                 ::std::string::String,
             >,
             resting_heart_rate: ::std::result::Result<
@@ -6265,7 +6349,9 @@ points) and `activities-<resource>-intraday` (the dataset).
         impl HeartRateDayValue {
             pub fn custom_heart_rate_zones<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::HeartRateZone>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::HeartRateZone>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.custom_heart_rate_zones = value
@@ -6279,7 +6365,9 @@ points) and `activities-<resource>-intraday` (the dataset).
             }
             pub fn heart_rate_zones<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::HeartRateZone>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::HeartRateZone>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.heart_rate_zones = value
@@ -7285,7 +7373,7 @@ points) and `activities-<resource>-intraday` (the dataset).
                 ::std::string::String,
             >,
             top_badges: ::std::result::Result<
-                ::std::vec::Vec<super::Badge>,
+                ::std::option::Option<::std::vec::Vec<super::Badge>>,
                 ::std::string::String,
             >,
             water_unit: ::std::result::Result<
@@ -7745,7 +7833,9 @@ points) and `activities-<resource>-intraday` (the dataset).
             }
             pub fn top_badges<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Badge>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Badge>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.top_badges = value
@@ -8609,17 +8699,19 @@ points) and `activities-<resource>-intraday` (the dataset).
         #[derive(Clone, Debug)]
         pub struct SleepLevels {
             data: ::std::result::Result<
-                ::std::vec::Vec<super::SleepLevelSpan>,
+                ::std::option::Option<::std::vec::Vec<super::SleepLevelSpan>>,
                 ::std::string::String,
             >,
             short_data: ::std::result::Result<
-                ::std::vec::Vec<super::SleepLevelSpan>,
+                ::std::option::Option<::std::vec::Vec<super::SleepLevelSpan>>,
                 ::std::string::String,
             >,
             summary: ::std::result::Result<
-                ::std::collections::HashMap<
-                    ::std::string::String,
-                    super::SleepLevelSummary,
+                ::std::option::Option<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        super::SleepLevelSummary,
+                    >,
                 >,
                 ::std::string::String,
             >,
@@ -8641,7 +8733,9 @@ points) and `activities-<resource>-intraday` (the dataset).
         impl SleepLevels {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::SleepLevelSpan>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::SleepLevelSpan>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -8653,7 +8747,9 @@ points) and `activities-<resource>-intraday` (the dataset).
             }
             pub fn short_data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::SleepLevelSpan>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::SleepLevelSpan>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.short_data = value
@@ -8666,9 +8762,11 @@ points) and `activities-<resource>-intraday` (the dataset).
             pub fn summary<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::collections::HashMap<
-                        ::std::string::String,
-                        super::SleepLevelSummary,
+                    ::std::option::Option<
+                        ::std::collections::HashMap<
+                            ::std::string::String,
+                            super::SleepLevelSummary,
+                        >,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
@@ -9080,7 +9178,7 @@ points) and `activities-<resource>-intraday` (the dataset).
         #[derive(Clone, Debug)]
         pub struct SleepLogCreated {
             sleep: ::std::result::Result<
-                ::std::vec::Vec<super::SleepLog>,
+                ::std::option::Option<::std::vec::Vec<super::SleepLog>>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -9099,7 +9197,9 @@ points) and `activities-<resource>-intraday` (the dataset).
         impl SleepLogCreated {
             pub fn sleep<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::SleepLog>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::SleepLog>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep = value
@@ -9232,7 +9332,7 @@ points) and `activities-<resource>-intraday` (the dataset).
                 ::std::string::String,
             >,
             sleep: ::std::result::Result<
-                ::std::vec::Vec<super::SleepLog>,
+                ::std::option::Option<::std::vec::Vec<super::SleepLog>>,
                 ::std::string::String,
             >,
             summary: ::std::result::Result<
@@ -9269,7 +9369,9 @@ points) and `activities-<resource>-intraday` (the dataset).
             }
             pub fn sleep<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::SleepLog>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::SleepLog>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep = value
@@ -9419,7 +9521,9 @@ points) and `activities-<resource>-intraday` (the dataset).
         #[derive(Clone, Debug)]
         pub struct SleepSummary {
             stages: ::std::result::Result<
-                ::std::collections::HashMap<::std::string::String, u32>,
+                ::std::option::Option<
+                    ::std::collections::HashMap<::std::string::String, u32>,
+                >,
                 ::std::string::String,
             >,
             total_minutes_asleep: ::std::result::Result<
@@ -9454,7 +9558,9 @@ points) and `activities-<resource>-intraday` (the dataset).
             pub fn stages<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::collections::HashMap<::std::string::String, u32>,
+                    ::std::option::Option<
+                        ::std::collections::HashMap<::std::string::String, u32>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {

@@ -48,7 +48,7 @@ mod generated_client;
 
 pub use client::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use fitbit_auth::{Action, ApiError, Error, ErrorEnvelope};
-pub use generated_client::{Client, ResponseValue, builder, prelude, types};
+pub use generated_client::{ByteStream, Client, ResponseValue, builder, prelude, types};
 pub use middleware::Middleware;
 pub use values::{ClockTime, FitbitDate, LocalDateTime, NumericString, ParseValueError, UnitSystem};
 

@@ -8,6 +8,7 @@
 //! same checks: a forgotten `cargo xtask regen` fails `cargo test`.
 
 pub mod codegen;
+pub mod contract;
 pub mod coverage;
 pub mod spec;
 pub mod surface;

@@ -1,0 +1,87 @@
+//! In-tree fixtures: documented example bodies, repaired where the published
+//! example was not valid JSON (see `tests/fixtures/responses/NOTES-*.md`).
+
+use std::path::{Path, PathBuf};
+
+/// One response fixture.
+pub struct Fixture {
+    /// File name, for messages.
+    pub name: String,
+    /// The exact bytes served.
+    pub text: String,
+    /// The parsed body.
+    pub json: serde_json::Value,
+}
+
+pub fn dir(kind: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(kind)
+}
+
+/// Every fixture of an operation: `<operation>.json` and `<operation>.<case>.json`.
+pub fn responses(operation: &str) -> Vec<Fixture> {
+    let mut names: Vec<String> = std::fs::read_dir(dir("responses"))
+        .expect("tests/fixtures/responses exists")
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| {
+            name.strip_prefix(operation).is_some_and(|rest| {
+                rest == ".json" || (rest.starts_with('.') && rest.ends_with(".json") && !rest[1..].contains('_'))
+            })
+        })
+        .collect();
+    names.sort();
+    names.into_iter().map(|name| load(&dir("responses").join(&name), name)).collect()
+}
+
+/// One named response fixture.
+pub fn response(file: &str) -> Fixture {
+    load(&dir("responses").join(file), file.to_string())
+}
+
+fn load(path: &Path, name: String) -> Fixture {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name} is not JSON: {e}"));
+    Fixture { name, text, json }
+}
+
+/// Fails with the JSON path of the first difference, comparing numbers by
+/// value (`1950` and `1950.0` are the same number) and everything else exactly.
+pub fn assert_same_json(context: &str, expected: &serde_json::Value, actual: &serde_json::Value) {
+    if let Err(difference) = compare("$", expected, actual) {
+        panic!("{context}: re-encoding changed the body at {difference}");
+    }
+}
+
+fn compare(at: &str, expected: &serde_json::Value, actual: &serde_json::Value) -> Result<(), String> {
+    use serde_json::Value;
+    match (expected, actual) {
+        (Value::Number(a), Value::Number(b)) => {
+            let same = match (a.as_u64(), b.as_u64(), a.as_i64(), b.as_i64()) {
+                (Some(x), Some(y), _, _) => x == y,
+                (_, _, Some(x), Some(y)) => x == y,
+                _ => a.as_f64() == b.as_f64(),
+            };
+            same.then_some(()).ok_or_else(|| format!("{at}: {a} became {b}"))
+        }
+        (Value::Object(a), Value::Object(b)) => {
+            for (key, value) in a {
+                let child = format!("{at}.{key}");
+                match b.get(key) {
+                    Some(other) => compare(&child, value, other)?,
+                    None => return Err(format!("{child}: dropped")),
+                }
+            }
+            match b.keys().find(|key| !a.contains_key(*key)) {
+                Some(extra) => Err(format!("{at}.{extra}: added ({})", b[extra])),
+                None => Ok(()),
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => a
+            .iter()
+            .zip(b)
+            .enumerate()
+            .try_for_each(|(i, (x, y))| compare(&format!("{at}[{i}]"), x, y)),
+        (Value::Array(a), Value::Array(b)) => Err(format!("{at}: {} items became {}", a.len(), b.len())),
+        (a, b) if a == b => Ok(()),
+        (a, b) => Err(format!("{at}: {a} became {b}")),
+    }
+}
