@@ -187,14 +187,11 @@ async fn buffer_error(response: Response) -> reqwest::Result<(Response, ErrorEnv
     let version = response.version();
     let headers = response.headers().clone();
     let body = response.bytes().await?;
+    // The body is replaced by the parsed envelope: a body that is not an error
+    // envelope (HTML, truncated JSON) keeps its start in `raw_body`, unknown
+    // fields are kept, and token-like strings in messages are redacted.
     let envelope = ErrorEnvelope::parse(&body);
-    // A body that is not an error envelope (HTML, truncated JSON) is replaced
-    // by the parsed envelope, whose `raw_body` keeps the start of the text.
-    let body = if serde_json::from_slice::<ErrorEnvelope>(&body).is_ok() {
-        body.to_vec()
-    } else {
-        serde_json::to_vec(&envelope).unwrap_or_default()
-    };
+    let body = serde_json::to_vec(&envelope).unwrap_or_default();
     let mut rebuilt = http::Response::new(body);
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;

@@ -94,13 +94,35 @@ pub struct GoogleError {
 
 impl ErrorEnvelope {
     /// Parses any body. Never fails: what is not an envelope ends up in `raw_body`.
+    ///
+    /// Token-like strings in messages are replaced by `[redacted]`: a server
+    /// that echoes a token must not put it into logs through an error.
     pub fn parse(body: &[u8]) -> Self {
-        match serde_json::from_slice::<serde_json::Value>(body) {
-            Ok(value @ serde_json::Value::Object(_)) => serde_json::from_value(value)
-                .unwrap_or_else(|_| Self::raw(body)),
+        let mut envelope = match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(value @ serde_json::Value::Object(_)) => {
+                serde_json::from_value(value).unwrap_or_else(|_| Self::raw(body))
+            }
             _ if body.is_empty() => Self::default(),
             _ => Self::raw(body),
+        };
+        envelope.redact_messages();
+        envelope
+    }
+
+    fn redact_messages(&mut self) {
+        let scrub = |text: &mut Option<String>| {
+            if let Some(text) = text {
+                *text = crate::error::scrub(text);
+            }
+        };
+        for item in &mut self.errors {
+            scrub(&mut item.message);
         }
+        if let Some(ErrorField::Detailed(detail)) = &mut self.error {
+            scrub(&mut detail.message);
+        }
+        scrub(&mut self.error_description);
+        scrub(&mut self.raw_body);
     }
 
     fn raw(body: &[u8]) -> Self {
