@@ -82,15 +82,15 @@ impl ClientHooks<Middleware> for Client {
         let middleware = self.inner();
         let headers = request.headers_mut();
         headers.remove(API_VERSION);
-        if let Some(units) = middleware.accept_language() {
-            if !headers.contains_key(header::ACCEPT_LANGUAGE) {
-                headers.insert(header::ACCEPT_LANGUAGE, header_value(&units.to_string()));
-            }
+        if let Some(units) = middleware.accept_language()
+            && !headers.contains_key(header::ACCEPT_LANGUAGE)
+        {
+            headers.insert(header::ACCEPT_LANGUAGE, header_value(&units.to_string()));
         }
-        if let Some(locale) = middleware.accept_locale() {
-            if !headers.contains_key(&ACCEPT_LOCALE) {
-                headers.insert(ACCEPT_LOCALE, header_value(&locale.to_string()));
-            }
+        if let Some(locale) = middleware.accept_locale()
+            && !headers.contains_key(&ACCEPT_LOCALE)
+        {
+            headers.insert(ACCEPT_LOCALE, header_value(&locale.to_string()));
         }
         if request.method() == reqwest::Method::POST && request.body().is_none() {
             request.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));

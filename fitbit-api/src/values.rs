@@ -334,10 +334,10 @@ impl From<u64> for NumericString {
 
 impl Serialize for NumericString {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.sent_as_number {
-            if let Ok(number) = self.text.parse::<serde_json::Number>() {
-                return number.serialize(serializer);
-            }
+        if self.sent_as_number
+            && let Ok(number) = self.text.parse::<serde_json::Number>()
+        {
+            return number.serialize(serializer);
         }
         serializer.serialize_str(&self.text)
     }

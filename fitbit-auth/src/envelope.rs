@@ -131,22 +131,16 @@ impl ErrorEnvelope {
         while !text.is_char_boundary(end) {
             end -= 1;
         }
-        Self {
-            raw_body: Some(text[..end].trim().to_string()),
-            ..Self::default()
-        }
+        Self { raw_body: Some(text[..end].trim().to_string()), ..Self::default() }
     }
 
     /// The first error's type: `errorType` (classic), `status` (newer) or the OAuth code.
     pub fn error_type(&self) -> Option<&str> {
-        self.errors
-            .iter()
-            .find_map(|e| e.error_type.as_deref())
-            .or(match &self.error {
-                Some(ErrorField::Detailed(g)) => g.status.as_deref(),
-                Some(ErrorField::Code(code)) => Some(code.as_str()),
-                None => None,
-            })
+        self.errors.iter().find_map(|e| e.error_type.as_deref()).or(match &self.error {
+            Some(ErrorField::Detailed(g)) => g.status.as_deref(),
+            Some(ErrorField::Code(code)) => Some(code.as_str()),
+            None => None,
+        })
     }
 
     /// Whether any error in the body has this type.
@@ -157,10 +151,7 @@ impl ErrorEnvelope {
 
     /// The first meaningful `fieldName` (not `n/a`).
     pub fn field_name(&self) -> Option<&str> {
-        self.errors
-            .iter()
-            .filter_map(|e| e.field_name.as_deref())
-            .find(|f| !f.is_empty() && *f != "n/a")
+        self.errors.iter().filter_map(|e| e.field_name.as_deref()).find(|f| !f.is_empty() && *f != "n/a")
     }
 
     /// The first message, from whichever envelope carried one.

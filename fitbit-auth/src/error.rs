@@ -194,8 +194,8 @@ pub enum Action {
 pub struct ApiError {
     /// HTTP status.
     pub status: u16,
-    /// The body, in whichever envelope it came.
-    pub envelope: ErrorEnvelope,
+    /// The body, in whichever envelope it came (boxed to keep `Error` small).
+    pub envelope: Box<ErrorEnvelope>,
     /// Seconds until the quota resets, from `Fitbit-Rate-Limit-Reset`.
     pub rate_limit_reset: Option<Duration>,
 }
@@ -226,7 +226,8 @@ fn opt_detail(api: &Option<ApiError>) -> String {
 pub(crate) fn scrub(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut run = String::new();
-    let token_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '+' | '/' | '=');
+    let token_char =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '+' | '/' | '=');
     let flush = |run: &mut String, out: &mut String| {
         let looks_like_token = run.len() >= 24 && run.chars().any(|c| c.is_ascii_digit());
         if looks_like_token && !run.contains("://") && !run.starts_with("http") {
@@ -250,14 +251,7 @@ pub(crate) fn scrub(message: &str) -> String {
 
 /// Reads `Fitbit-Rate-Limit-Reset` (seconds), case-insensitively.
 pub fn rate_limit_reset(headers: &HeaderMap) -> Option<Duration> {
-    headers
-        .get(RATE_LIMIT_RESET_HEADER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
+    headers.get(RATE_LIMIT_RESET_HEADER)?.to_str().ok()?.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
 impl Error {
@@ -277,7 +271,7 @@ impl Error {
     pub fn from_response(status: u16, headers: &HeaderMap, body: &[u8]) -> Self {
         Self::from_api(ApiError {
             status,
-            envelope: ErrorEnvelope::parse(body),
+            envelope: Box::new(ErrorEnvelope::parse(body)),
             rate_limit_reset: rate_limit_reset(headers),
         })
     }
@@ -298,10 +292,9 @@ impl Error {
                 reason: "the access token is invalid or revoked".into(),
                 api: Some(api),
             },
-            _ if has("insufficient_scope") || has("insufficient_permissions") => Error::MissingScope {
-                scope: api.envelope.field_name().map(String::from),
-                api,
-            },
+            _ if has("insufficient_scope") || has("insufficient_permissions") => {
+                Error::MissingScope { scope: api.envelope.field_name().map(String::from), api }
+            }
             401 => Error::SignInRequired { reason: "Fitbit refused the credentials".into(), api: Some(api) },
             403 => Error::Forbidden(api),
             404 => Error::NotFound(api),
@@ -359,10 +352,7 @@ impl Error {
 
     /// Classifies a transport failure (connection refused or dropped, time-out).
     pub fn from_transport(err: &reqwest::Error) -> Self {
-        Error::Transient {
-            message: transport_message(err),
-            status: err.status().map(|s| s.as_u16()),
-        }
+        Error::Transient { message: transport_message(err), status: err.status().map(|s| s.as_u16()) }
     }
 }
 
@@ -474,7 +464,7 @@ impl From<progenitor_client::Error<ErrorEnvelope>> for Error {
                 Self::from_hook_header(header).unwrap_or_else(|| {
                     Error::from_api(ApiError {
                         status: response.status().as_u16(),
-                        envelope: response.into_inner(),
+                        envelope: Box::new(response.into_inner()),
                         rate_limit_reset: None,
                     })
                 })
@@ -482,15 +472,13 @@ impl From<progenitor_client::Error<ErrorEnvelope>> for Error {
             P::ErrorResponse(response) => {
                 let status = response.status().as_u16();
                 let reset = rate_limit_reset(response.headers());
-                Error::from_api(ApiError { status, envelope: response.into_inner(), rate_limit_reset: reset })
+                Error::from_api(ApiError { status, envelope: Box::new(response.into_inner()), rate_limit_reset: reset })
             }
-            P::UnexpectedResponse(response) if !response.status().is_success() => {
-                Error::from_api(ApiError {
-                    status: response.status().as_u16(),
-                    envelope: ErrorEnvelope::default(),
-                    rate_limit_reset: rate_limit_reset(response.headers()),
-                })
-            }
+            P::UnexpectedResponse(response) if !response.status().is_success() => Error::from_api(ApiError {
+                status: response.status().as_u16(),
+                envelope: Box::default(),
+                rate_limit_reset: rate_limit_reset(response.headers()),
+            }),
             P::UnexpectedResponse(response) => Error::InvalidResponse {
                 status: Some(response.status().as_u16()),
                 message: "a success status this operation does not document".into(),
@@ -500,7 +488,9 @@ impl From<progenitor_client::Error<ErrorEnvelope>> for Error {
                 message: format!("{err} (body starts with: {})", body_excerpt(&body)),
             },
             P::CommunicationError(err) | P::ResponseBodyError(err) => Error::from_transport(&err),
-            P::InvalidUpgrade(err) => Error::InvalidResponse { status: None, message: transport_message(&err) },
+            P::InvalidUpgrade(err) => {
+                Error::InvalidResponse { status: None, message: transport_message(&err) }
+            }
             P::InvalidRequest(message) => Error::InvalidRequest(message),
             P::Custom(message) => Error::from_hook_message(&message),
         }

@@ -35,7 +35,8 @@ async fn serve(status: u16, headers: &[(&str, &str)], body: &str) -> MockServer 
 
 #[tokio::test]
 async fn gone_with_an_html_page_is_the_retired_error() {
-    let server = serve(410, &[("content-type", "text/html")], "<html><body><h1>410 Gone</h1></body></html>").await;
+    let server =
+        serve(410, &[("content-type", "text/html")], "<html><body><h1>410 Gone</h1></body></html>").await;
 
     let err = profile_error(&server).await;
 
@@ -50,7 +51,8 @@ async fn gone_with_an_html_page_is_the_retired_error() {
 #[tokio::test]
 async fn rate_limited_with_lower_case_headers_and_the_newer_envelope() {
     let body = r#"{"error":{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED"}}"#;
-    let server = serve(429, &[("fitbit-rate-limit-remaining", "0"), ("fitbit-rate-limit-reset", "1800")], body).await;
+    let server =
+        serve(429, &[("fitbit-rate-limit-remaining", "0"), ("fitbit-rate-limit-reset", "1800")], body).await;
 
     let err = profile_error(&server).await;
 
@@ -156,11 +158,8 @@ async fn expired_token_is_refreshed_once_and_the_request_retried() {
         })
         .await;
     let authorizer = Arc::new(RotatingToken::default());
-    let client = Client::builder()
-        .base_url(server.base_url())
-        .shared_authorizer(authorizer.clone())
-        .build()
-        .unwrap();
+    let client =
+        Client::builder().base_url(server.base_url()).shared_authorizer(authorizer.clone()).build().unwrap();
 
     let profile = client.get_profile().send().await.expect("the retry succeeds");
 
@@ -176,15 +175,13 @@ async fn other_401s_are_not_retried() {
     let mock = server
         .mock_async(|when, then| {
             when.method("GET").path("/1/user/-/profile.json");
-            then.status(401).body(r#"{"errors":[{"errorType":"invalid_token","message":"Access token invalid"}]}"#);
+            then.status(401)
+                .body(r#"{"errors":[{"errorType":"invalid_token","message":"Access token invalid"}]}"#);
         })
         .await;
     let authorizer = Arc::new(RotatingToken::default());
-    let client = Client::builder()
-        .base_url(server.base_url())
-        .shared_authorizer(authorizer.clone())
-        .build()
-        .unwrap();
+    let client =
+        Client::builder().base_url(server.base_url()).shared_authorizer(authorizer.clone()).build().unwrap();
 
     let err = client.get_profile().send().await.map(|_| ()).map_err(Error::from).expect_err("refused");
 
@@ -200,7 +197,9 @@ async fn secrets_stay_out_of_debug_output_and_error_messages() {
     assert!(!format!("{client:?}").contains(TEST_TOKEN), "{client:?}");
 
     // A server that echoes the token back in its message.
-    let body = format!(r#"{{"errors":[{{"errorType":"invalid_token","message":"Access token invalid: {TEST_TOKEN}"}}]}}"#);
+    let body = format!(
+        r#"{{"errors":[{{"errorType":"invalid_token","message":"Access token invalid: {TEST_TOKEN}"}}]}}"#
+    );
     let server = serve(401, &[], &body).await;
     let err = profile_error(&server).await;
     assert!(!err.to_string().contains(TEST_TOKEN), "{err}");

@@ -73,7 +73,8 @@ async fn tracker_resources_keep_their_slash_unescaped() {
             when.method("GET")
                 .path("/1/user/-/activities/tracker/steps/date/2024-03-01/2024-03-03.json")
                 .query_param("timezone", "UTC");
-            then.status(200).body(fixtures::response("get_tracker_activity_timeseries_by_date_range.json").text);
+            then.status(200)
+                .body(fixtures::response("get_tracker_activity_timeseries_by_date_range.json").text);
         })
         .await;
 
@@ -221,7 +222,9 @@ async fn steps_and_calories_intraday() {
 
     steps.assert_async().await;
     calories.assert_async().await;
-    let fitbit_api::types::ActivityIntradayEntry::IntradayDataset(dataset) = &step_data["activities-steps-intraday"] else {
+    let fitbit_api::types::ActivityIntradayEntry::IntradayDataset(dataset) =
+        &step_data["activities-steps-intraday"]
+    else {
         panic!("the intraday key holds a dataset");
     };
     assert_eq!(dataset.dataset.iter().map(|p| p.value).sum::<f64>(), 240.0);
@@ -368,7 +371,9 @@ async fn weight_log_by_date_and_create() {
     let server = MockServer::start_async().await;
     let get = server
         .mock_async(|when, then| {
-            when.method("GET").path("/1/user/-/body/log/weight/date/2024-03-05.json").header("accept-language", "en_US");
+            when.method("GET")
+                .path("/1/user/-/body/log/weight/date/2024-03-05.json")
+                .header("accept-language", "en_US");
             then.status(200).body(fixtures::response("get_weight_log.json").text);
         })
         .await;
@@ -444,7 +449,9 @@ async fn subscriptions_list_create_delete_with_subscriber_header() {
         .await;
     let create = server
         .mock_async(|when, then| {
-            when.method("POST").path("/1/user/-/apiSubscriptions/user-GGNJL9-all.json").header("content-length", "0");
+            when.method("POST")
+                .path("/1/user/-/apiSubscriptions/user-GGNJL9-all.json")
+                .header("content-length", "0");
             then.status(201).body(fixtures::response("create_subscription.json").text);
         })
         .await;
@@ -456,8 +463,10 @@ async fn subscriptions_list_create_delete_with_subscriber_header() {
         .await;
     let client = client_for(&server);
 
-    let subscriptions = client.get_subscription_list().x_fitbit_subscriber_id("1").send().await.expect("list");
-    let created = client.create_subscription().subscription_id("user-GGNJL9-all").send().await.expect("created");
+    let subscriptions =
+        client.get_subscription_list().x_fitbit_subscriber_id("1").send().await.expect("list");
+    let created =
+        client.create_subscription().subscription_id("user-GGNJL9-all").send().await.expect("created");
     client.delete_subscription().subscription_id("user-GGNJL9-all").send().await.expect("deleted");
 
     list.assert_async().await;

@@ -76,7 +76,10 @@ mod rules {
     #[test]
     fn missing_operation_id() {
         let problems = problems(|s| {
-            s["paths"]["/1.2/user/{user-id}/sleep.json"]["post"].as_object_mut().unwrap().remove("operationId");
+            s["paths"]["/1.2/user/{user-id}/sleep.json"]["post"]
+                .as_object_mut()
+                .unwrap()
+                .remove("operationId");
         });
         assert_reported(&problems, "POST /1.2/user/{user-id}/sleep.json", "missing operationId");
     }
@@ -93,7 +96,8 @@ mod rules {
     #[test]
     fn several_tags() {
         let problems = problems(|s| {
-            s["paths"]["/1.2/user/{user-id}/sleep/{log-id}.json"]["delete"]["tags"] = serde_json::json!(["Logs", "Sleep"]);
+            s["paths"]["/1.2/user/{user-id}/sleep/{log-id}.json"]["delete"]["tags"] =
+                serde_json::json!(["Logs", "Sleep"]);
         });
         assert_reported(&problems, "delete_log", "2 tags");
     }
@@ -101,7 +105,10 @@ mod rules {
     #[test]
     fn missing_scope() {
         let problems = problems(|s| {
-            s["paths"]["/1.2/user/{user-id}/sleep.json"]["post"].as_object_mut().unwrap().remove("x-fitbit-scope");
+            s["paths"]["/1.2/user/{user-id}/sleep.json"]["post"]
+                .as_object_mut()
+                .unwrap()
+                .remove("x-fitbit-scope");
         });
         assert_reported(&problems, "create_log", "x-fitbit-scope");
     }
@@ -109,8 +116,8 @@ mod rules {
     #[test]
     fn broken_ref() {
         let problems = problems(|s| {
-            s["paths"]["/1/user/{user-id}/profile.json"]["post"]["requestBody"]["content"]
-                ["application/x-www-form-urlencoded"]["schema"]["$ref"] = serde_json::json!("#/components/schemas/Nope");
+            s["paths"]["/1/user/{user-id}/profile.json"]["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]
+                ["schema"]["$ref"] = serde_json::json!("#/components/schemas/Nope");
         });
         assert_reported(&problems, "update_profile", "broken $ref `#/components/schemas/Nope`");
     }

@@ -6,9 +6,7 @@
 
 use std::path::PathBuf;
 
-use progenitor::{
-    GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl,
-};
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use quote::quote;
 use syn::visit_mut::VisitMut;
 
@@ -49,8 +47,8 @@ pub fn render_all(spec: &Spec) -> Result<Vec<GeneratedFile>, Error> {
 /// The contract tests, formatted, with the `@generated` header.
 pub fn render_contract_tests(spec: &Spec) -> Result<String, Error> {
     let source = crate::contract::render(spec);
-    let file: syn::File = syn::parse_str(&source)
-        .map_err(|e| Error::Generate(format!("contract tests: {e}")))?;
+    let file: syn::File =
+        syn::parse_str(&source).map_err(|e| Error::Generate(format!("contract tests: {e}")))?;
     Ok(format!("{}{}", header(), prettyplease::unparse(&file)))
 }
 
@@ -75,9 +73,7 @@ pub fn client_settings() -> GenerationSettings {
 pub fn render_client(spec: &Spec) -> Result<String, Error> {
     let openapi = generator_input(spec);
     let mut generator = Generator::new(&client_settings());
-    let tokens = generator
-        .generate_tokens(&openapi)
-        .map_err(|e| Error::Generate(e.to_string()))?;
+    let tokens = generator.generate_tokens(&openapi).map_err(|e| Error::Generate(e.to_string()))?;
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| Error::Generate(format!("progenitor output: {e}")))?;
     DefaultUserId.visit_file_mut(&mut file);
@@ -156,9 +152,8 @@ fn with_scopes_in_descriptions(spec: &Spec) -> openapiv3::OpenAPI {
             &mut item.trace,
         ];
         for operation in operations.into_iter().flatten() {
-            let Some((_, op_scopes)) = scopes
-                .iter()
-                .find(|(id, _)| Some(id) == operation.operation_id.as_ref())
+            let Some((_, op_scopes)) =
+                scopes.iter().find(|(id, _)| Some(id) == operation.operation_id.as_ref())
             else {
                 continue;
             };
@@ -201,8 +196,7 @@ fn is_uninitialized_user_id(expr: &syn::Expr) -> bool {
         return false;
     }
     let Some(syn::Expr::MethodCall(method)) = call.args.first() else { return false };
-    let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }) = method.receiver.as_ref()
-    else {
+    let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }) = method.receiver.as_ref() else {
         return false;
     };
     method.method == "to_string" && text.value() == "user_id was not initialized"

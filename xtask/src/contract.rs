@@ -63,15 +63,11 @@ fn render_operation(spec: &Spec, op: &OperationRef<'_>) -> String {
             _ => {}
         }
     }
-    if let Some(ReferenceOr::Item(body)) = &op.operation.request_body {
-        if let Some((_, content)) = body.content.first() {
-            if let Some(name) = content.schema.as_ref().and_then(schema_ref_name) {
-                let _ = write!(
-                    setters,
-                    ".body(contract::request_body::<fitbit_api::types::{name}>(\"{id}\"))"
-                );
-            }
-        }
+    if let Some(ReferenceOr::Item(body)) = &op.operation.request_body
+        && let Some((_, content)) = body.content.first()
+        && let Some(name) = content.schema.as_ref().and_then(schema_ref_name)
+    {
+        let _ = write!(setters, ".body(contract::request_body::<fitbit_api::types::{name}>(\"{id}\"))");
     }
     let method = op.method.to_uppercase();
     let status = success_status(op);
@@ -81,15 +77,15 @@ fn render_operation(spec: &Spec, op: &OperationRef<'_>) -> String {
     let call = format!("|client| async move {{ client.{id}(){setters}.send().await }}");
     let success = success_media(spec, op);
     match success.as_deref() {
-        Some("application/json") => format!(
-            "#[tokio::test]\nasync fn {id}() {{\n    run_json({expect}, {call}).await;\n}}\n\n"
-        ),
+        Some("application/json") => {
+            format!("#[tokio::test]\nasync fn {id}() {{\n    run_json({expect}, {call}).await;\n}}\n\n")
+        }
         Some(_) => format!(
             "#[tokio::test]\nasync fn {id}() {{\n    contract::run_raw({expect}, {call}).await;\n}}\n\n"
         ),
-        None => format!(
-            "#[tokio::test]\nasync fn {id}() {{\n    run_bodiless({expect}, {call}).await;\n}}\n\n"
-        ),
+        None => {
+            format!("#[tokio::test]\nasync fn {id}() {{\n    run_bodiless({expect}, {call}).await;\n}}\n\n")
+        }
     }
 }
 

@@ -9,7 +9,8 @@ use openapiv3::{ReferenceOr, Schema, SchemaKind, Type};
 
 use crate::spec::{Spec, schema_ref_name};
 
-/// Where contract-test fixtures live: `<operation_id>.json` or `<operation_id>.<case>.json`.
+/// Where contract-test fixtures live: `<operation_id>.json`, `<operation_id>.<case>.json`,
+/// or `<operation_id>.<ext>` for a non-JSON body (TCX).
 pub const FIXTURE_DIR: &str = "tests/fixtures/responses";
 
 /// What the report found for one operation.
@@ -28,10 +29,7 @@ pub struct OperationCoverage {
 /// Computes coverage for every operation.
 pub fn compute(spec: &Spec, root: &Path) -> Vec<OperationCoverage> {
     let fixture_names: Vec<String> = std::fs::read_dir(root.join(FIXTURE_DIR))
-        .map(|dir| {
-            dir.filter_map(|entry| entry.ok()?.file_name().into_string().ok())
-                .collect()
-        })
+        .map(|dir| dir.filter_map(|entry| entry.ok()?.file_name().into_string().ok()).collect())
         .unwrap_or_default();
     let schemas = spec.openapi.components.as_ref().map(|c| &c.schemas);
     spec.operations()
@@ -49,15 +47,15 @@ pub fn compute(spec: &Spec, root: &Path) -> Vec<OperationCoverage> {
                 .find_map(|content| content.schema.as_ref().and_then(schema_ref_name))
                 .map(String::from);
             let untyped = success_schema.as_deref().is_some_and(|name| {
-                schemas
-                    .and_then(|s| s.get(name))
-                    .is_none_or(|schema| is_untyped(spec, schema))
+                schemas.and_then(|s| s.get(name)).is_none_or(|schema| is_untyped(spec, schema))
             });
             let fixtures = fixture_names
                 .iter()
                 .filter(|file| {
-                    file.strip_prefix(operation_id.as_str())
-                        .is_some_and(|rest| rest == ".json" || (rest.starts_with('.') && rest.ends_with(".json")))
+                    // `<id>.json`, `<id>.<case>.json`, or `<id>.<ext>` for a non-JSON body.
+                    file.strip_prefix(operation_id.as_str()).is_some_and(|rest| {
+                        rest.starts_with('.') && !rest[1..].contains('_') && !rest.ends_with(".md")
+                    })
                 })
                 .count();
             OperationCoverage {
@@ -87,10 +85,7 @@ fn is_untyped(spec: &Spec, schema: &ReferenceOr<Schema>) -> bool {
     match &schema.schema_kind {
         SchemaKind::Type(Type::Object(object)) => {
             object.properties.is_empty()
-                && !matches!(
-                    object.additional_properties,
-                    Some(openapiv3::AdditionalProperties::Schema(_))
-                )
+                && !matches!(object.additional_properties, Some(openapiv3::AdditionalProperties::Schema(_)))
         }
         SchemaKind::Any(any) => any.properties.is_empty() && any.items.is_none(),
         _ => false,
@@ -125,11 +120,7 @@ pub fn report(coverage: &[OperationCoverage]) -> String {
          {tested} with a contract-test fixture; {} answer without a body.",
         total - with_body
     );
-    let untyped: Vec<&str> = coverage
-        .iter()
-        .filter(|c| c.untyped)
-        .map(|c| c.operation_id.as_str())
-        .collect();
+    let untyped: Vec<&str> = coverage.iter().filter(|c| c.untyped).map(|c| c.operation_id.as_str()).collect();
     if !untyped.is_empty() {
         let _ = writeln!(out, "\nUntyped responses:\n  {}", untyped.join("\n  "));
     }
@@ -139,7 +130,8 @@ pub fn report(coverage: &[OperationCoverage]) -> String {
         .map(|c| c.operation_id.as_str())
         .collect();
     if !untested.is_empty() {
-        let _ = writeln!(out, "\nWithout a contract-test fixture ({FIXTURE_DIR}):\n  {}", untested.join("\n  "));
+        let _ =
+            writeln!(out, "\nWithout a contract-test fixture ({FIXTURE_DIR}):\n  {}", untested.join("\n  "));
     }
     out
 }

@@ -101,14 +101,9 @@ pub fn check(root: &Path) -> Result<(), Error> {
     let stale: Vec<PathBuf> = generate_all(root)?
         .into_iter()
         .filter(|file| {
-            std::fs::read_to_string(root.join(&file.path)).ok().as_deref()
-                != Some(file.contents.as_str())
+            std::fs::read_to_string(root.join(&file.path)).ok().as_deref() != Some(file.contents.as_str())
         })
         .map(|file| file.path)
         .collect();
-    if stale.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Stale(stale))
-    }
+    if stale.is_empty() { Ok(()) } else { Err(Error::Stale(stale)) }
 }

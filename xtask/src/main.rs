@@ -27,9 +27,8 @@ fn main() -> ExitCode {
             }
         }),
         ["regen", "--check"] => xtask::check(&root).map(|()| println!("generated code is up to date")),
-        ["coverage"] => load(&root).map(|spec| {
-            print!("{}", xtask::coverage::report(&xtask::coverage::compute(&spec, &root)))
-        }),
+        ["coverage"] => load(&root)
+            .map(|spec| print!("{}", xtask::coverage::report(&xtask::coverage::compute(&spec, &root)))),
         ["check-spec", file] => xtask::spec::Spec::load(std::path::Path::new(file)).and_then(|spec| {
             xtask::validate::validate(&spec).map_err(xtask::Error::Invalid)?;
             let files = xtask::codegen::render_all(&spec)?;

@@ -41,10 +41,9 @@ impl OperationRef<'_> {
     pub fn scopes(&self) -> Option<Vec<String>> {
         match self.operation.extensions.get(SCOPE_EXTENSION)? {
             serde_json::Value::String(s) => Some(s.split_whitespace().map(String::from).collect()),
-            serde_json::Value::Array(items) => items
-                .iter()
-                .map(|v| v.as_str().map(String::from))
-                .collect::<Option<Vec<_>>>(),
+            serde_json::Value::Array(items) => {
+                items.iter().map(|v| v.as_str().map(String::from)).collect::<Option<Vec<_>>>()
+            }
             _ => None,
         }
     }

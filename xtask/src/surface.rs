@@ -29,12 +29,10 @@ pub fn render(spec: &Spec) -> String {
         for parameter in spec.parameters(op) {
             let _ = writeln!(out, "  {}", describe_parameter(parameter));
         }
-        if let Some(body) = &op.operation.request_body {
-            if let ReferenceOr::Item(body) = body {
-                for (media, content) in &body.content {
-                    let schema = content.schema.as_ref().map(describe_schema).unwrap_or_default();
-                    let _ = writeln!(out, "  body {media}: {schema}");
-                }
+        if let Some(ReferenceOr::Item(body)) = &op.operation.request_body {
+            for (media, content) in &body.content {
+                let schema = content.schema.as_ref().map(describe_schema).unwrap_or_default();
+                let _ = writeln!(out, "  body {media}: {schema}");
             }
         }
         for (status, response) in &op.operation.responses.responses {

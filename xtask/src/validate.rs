@@ -38,10 +38,7 @@ pub fn validate(spec: &Spec) -> Result<(), Vec<String>> {
     let mut problems = Vec::new();
 
     if !spec.openapi.openapi.starts_with("3.0.") {
-        problems.push(format!(
-            "openapi version is {}; progenitor 0.15 needs 3.0.x",
-            spec.openapi.openapi
-        ));
+        problems.push(format!("openapi version is {}; progenitor 0.15 needs 3.0.x", spec.openapi.openapi));
     }
     check_refs(&spec.raw, "", &spec.raw, &mut problems);
 
@@ -66,11 +63,7 @@ fn check_operation(
     let mut problem = |text: String| problems.push(format!("{name}: {text}"));
 
     match &operation.operation_id {
-        None => problem(format!(
-            "missing operationId ({} {})",
-            op.method.to_uppercase(),
-            op.path
-        )),
+        None => problem(format!("missing operationId ({} {})", op.method.to_uppercase(), op.path)),
         Some(id) => {
             if !is_snake_case(id) {
                 problem("operationId must be snake_case".into());
@@ -161,7 +154,9 @@ fn check_request_body(spec: &Spec, op: &OperationRef<'_>, problem: &mut impl FnM
         }
     };
     if !body.required {
-        problem("request body must be `required: true` (progenitor 0.15 treats it as required anyway)".into());
+        problem(
+            "request body must be `required: true` (progenitor 0.15 treats it as required anyway)".into(),
+        );
     }
     if body.content.len() != 1 {
         problem(format!(
@@ -252,9 +247,7 @@ fn check_refs(root: &serde_json::Value, at: &str, value: &serde_json::Value, pro
     match value {
         serde_json::Value::Object(map) => {
             if let Some(serde_json::Value::String(reference)) = map.get("$ref") {
-                let resolved = reference
-                    .strip_prefix('#')
-                    .and_then(|pointer| root.pointer(pointer));
+                let resolved = reference.strip_prefix('#').and_then(|pointer| root.pointer(pointer));
                 if resolved.is_none() {
                     problems.push(format!("{}: broken $ref `{reference}`", describe_location(root, at)));
                 }
@@ -275,11 +268,8 @@ fn check_refs(root: &serde_json::Value, at: &str, value: &serde_json::Value, pro
 
 /// Turns a JSON pointer into words, naming the operation when it is inside one.
 fn describe_location(root: &serde_json::Value, pointer: &str) -> String {
-    let parts: Vec<String> = pointer
-        .split('/')
-        .skip(1)
-        .map(|p| p.replace("~1", "/").replace("~0", "~"))
-        .collect();
+    let parts: Vec<String> =
+        pointer.split('/').skip(1).map(|p| p.replace("~1", "/").replace("~0", "~")).collect();
     match parts.as_slice() {
         [first, path, method, rest @ ..] if first == "paths" => {
             let operation_id = root["paths"][path.as_str()][method.as_str()]["operationId"].as_str();
@@ -293,9 +283,7 @@ fn describe_location(root: &serde_json::Value, pointer: &str) -> String {
 }
 
 fn path_template_names(path: &str) -> impl Iterator<Item = String> + '_ {
-    path.split('{')
-        .skip(1)
-        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_string()))
+    path.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_string()))
 }
 
 fn is_snake_case(id: &str) -> bool {

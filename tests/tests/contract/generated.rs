@@ -4,6 +4,28 @@
 use crate::support::contract::{self, Expect, run_bodiless, run_json};
 use fitbit_api::prelude::*;
 #[tokio::test]
+async fn create_activity_goals() {
+    run_json(
+            Expect {
+                operation: "create_activity_goals",
+                method: "POST",
+                path: "/1/user/-/activities/goals/daily.json",
+                query: &[("type", "activeMinutes"), ("value", "1.5")],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .create_activity_goals()
+                    .period("daily")
+                    .type_("activeMinutes")
+                    .value(1.5)
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
 async fn create_activity_log() {
     run_json(
             Expect {
@@ -25,6 +47,230 @@ async fn create_activity_log() {
                     .date("2024-01-31")
                     .send()
                     .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn create_alarm() {
+    run_json(
+            Expect {
+                operation: "create_alarm",
+                method: "POST",
+                path: "/1/user/-/devices/tracker/sample/alarms.json",
+                query: &[
+                    ("time", "sample"),
+                    ("enabled", "true"),
+                    ("recurring", "true"),
+                    ("weekDays", "sample"),
+                ],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .create_alarm()
+                    .tracker_id("sample")
+                    .time("sample")
+                    .enabled(true)
+                    .recurring(true)
+                    .week_days("sample")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn create_bodyfat_goal() {
+    run_json(
+            Expect {
+                operation: "create_bodyfat_goal",
+                method: "POST",
+                path: "/1/user/-/body/log/fat/goal.json",
+                query: &[("fat", "1.5")],
+                status: 200,
+            },
+            |client| async move { client.create_bodyfat_goal().fat(1.5).send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn create_bodyfat_log() {
+    run_json(
+            Expect {
+                operation: "create_bodyfat_log",
+                method: "POST",
+                path: "/1/user/-/body/log/fat.json",
+                query: &[("fat", "1.5"), ("date", "2024-01-31")],
+                status: 201,
+            },
+            |client| async move {
+                client.create_bodyfat_log().fat(1.5).date("2024-01-31").send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn create_collection_subscription() {
+    run_json(
+            Expect {
+                operation: "create_collection_subscription",
+                method: "POST",
+                path: "/1/user/-/activities/apiSubscriptions/sample.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .create_collection_subscription()
+                    .collection_path("activities")
+                    .subscription_id("sample")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn create_favorite_activity() {
+    run_bodiless(
+            Expect {
+                operation: "create_favorite_activity",
+                method: "POST",
+                path: "/1/user/-/activities/favorite/1.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client.create_favorite_activity().activity_id(1).send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn create_favorite_food() {
+    run_bodiless(
+            Expect {
+                operation: "create_favorite_food",
+                method: "POST",
+                path: "/1/user/-/foods/log/favorite/1.json",
+                query: &[],
+                status: 201,
+            },
+            |client| async move { client.create_favorite_food().food_id(1).send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn create_food() {
+    run_json(
+            Expect {
+                operation: "create_food",
+                method: "POST",
+                path: "/1/user/-/foods.json",
+                query: &[
+                    ("name", "sample"),
+                    ("defaultFoodMeasurementUnitId", "1"),
+                    ("defaultServingSize", "1.5"),
+                    ("calories", "1"),
+                    ("formType", "LIQUID"),
+                    ("description", "sample"),
+                ],
+                status: 201,
+            },
+            |client| async move {
+                client
+                    .create_food()
+                    .name("sample")
+                    .default_food_measurement_unit_id(1)
+                    .default_serving_size(1.5)
+                    .calories(1)
+                    .form_type("LIQUID")
+                    .description("sample")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn create_food_goal() {
+    run_json(
+            Expect {
+                operation: "create_food_goal",
+                method: "POST",
+                path: "/1/user/-/foods/log/goal.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.create_food_goal().send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn create_food_log() {
+    run_json(
+            Expect {
+                operation: "create_food_log",
+                method: "POST",
+                path: "/1/user/-/foods/log.json",
+                query: &[
+                    ("mealTypeId", "1"),
+                    ("unitId", "1"),
+                    ("amount", "1.5"),
+                    ("date", "2024-01-31"),
+                ],
+                status: 201,
+            },
+            |client| async move {
+                client
+                    .create_food_log()
+                    .meal_type_id(1)
+                    .unit_id(1)
+                    .amount(1.5)
+                    .date("2024-01-31")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn create_meal() {
+    run_json(
+            Expect {
+                operation: "create_meal",
+                method: "POST",
+                path: "/1/user/-/meals.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .create_meal()
+                    .body(
+                        contract::request_body::<
+                            fitbit_api::types::MealInput,
+                        >("create_meal"),
+                    )
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn create_sleep_goals() {
+    run_json(
+            Expect {
+                operation: "create_sleep_goals",
+                method: "POST",
+                path: "/1.2/user/-/sleep/goal.json",
+                query: &[("minDuration", "1")],
+                status: 200,
+            },
+            |client| async move {
+                client.create_sleep_goals().min_duration(1).send().await
             },
         )
         .await;
@@ -72,6 +318,57 @@ async fn create_subscription() {
         .await;
 }
 #[tokio::test]
+async fn create_water_goal() {
+    run_json(
+            Expect {
+                operation: "create_water_goal",
+                method: "POST",
+                path: "/1/user/-/foods/log/water/goal.json",
+                query: &[("target", "1.5")],
+                status: 200,
+            },
+            |client| async move { client.create_water_goal().target(1.5).send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn create_water_log() {
+    run_json(
+            Expect {
+                operation: "create_water_log",
+                method: "POST",
+                path: "/1/user/-/foods/log/water.json",
+                query: &[("amount", "1.5"), ("date", "2024-01-31")],
+                status: 201,
+            },
+            |client| async move {
+                client.create_water_log().amount(1.5).date("2024-01-31").send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn create_weight_goal() {
+    run_json(
+            Expect {
+                operation: "create_weight_goal",
+                method: "POST",
+                path: "/1/user/-/body/log/weight/goal.json",
+                query: &[("startDate", "2024-01-31"), ("startWeight", "1.5")],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .create_weight_goal()
+                    .start_date("2024-01-31")
+                    .start_weight(1.5)
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
 async fn create_weight_log() {
     run_json(
             Expect {
@@ -100,6 +397,131 @@ async fn delete_activity_log() {
             |client| async move {
                 client.delete_activity_log().activity_log_id(1).send().await
             },
+        )
+        .await;
+}
+#[tokio::test]
+async fn delete_alarm() {
+    run_bodiless(
+            Expect {
+                operation: "delete_alarm",
+                method: "DELETE",
+                path: "/1/user/-/devices/tracker/sample/alarms/1.json",
+                query: &[],
+                status: 204,
+            },
+            |client| async move {
+                client.delete_alarm().tracker_id("sample").alarm_id(1).send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn delete_bodyfat_log() {
+    run_bodiless(
+            Expect {
+                operation: "delete_bodyfat_log",
+                method: "DELETE",
+                path: "/1/user/-/body/log/fat/1.json",
+                query: &[],
+                status: 204,
+            },
+            |client| async move {
+                client.delete_bodyfat_log().body_fat_log_id(1).send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn delete_collection_subscription() {
+    run_bodiless(
+            Expect {
+                operation: "delete_collection_subscription",
+                method: "DELETE",
+                path: "/1/user/-/activities/apiSubscriptions/sample.json",
+                query: &[],
+                status: 204,
+            },
+            |client| async move {
+                client
+                    .delete_collection_subscription()
+                    .collection_path("activities")
+                    .subscription_id("sample")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn delete_custom_food() {
+    run_bodiless(
+            Expect {
+                operation: "delete_custom_food",
+                method: "DELETE",
+                path: "/1/user/-/foods/1.json",
+                query: &[],
+                status: 204,
+            },
+            |client| async move { client.delete_custom_food().food_id(1).send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn delete_favorite_activity() {
+    run_bodiless(
+            Expect {
+                operation: "delete_favorite_activity",
+                method: "DELETE",
+                path: "/1/user/-/activities/favorite/1.json",
+                query: &[],
+                status: 204,
+            },
+            |client| async move {
+                client.delete_favorite_activity().activity_id(1).send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn delete_favorite_food() {
+    run_bodiless(
+            Expect {
+                operation: "delete_favorite_food",
+                method: "DELETE",
+                path: "/1/user/-/foods/log/favorite/1.json",
+                query: &[],
+                status: 204,
+            },
+            |client| async move { client.delete_favorite_food().food_id(1).send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn delete_food_log() {
+    run_bodiless(
+            Expect {
+                operation: "delete_food_log",
+                method: "DELETE",
+                path: "/1/user/-/foods/log/1.json",
+                query: &[],
+                status: 204,
+            },
+            |client| async move { client.delete_food_log().food_log_id(1).send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn delete_meal() {
+    run_bodiless(
+            Expect {
+                operation: "delete_meal",
+                method: "DELETE",
+                path: "/1/user/-/meals/1.json",
+                query: &[],
+                status: 204,
+            },
+            |client| async move { client.delete_meal().meal_id(1).send().await },
         )
         .await;
 }
@@ -134,6 +556,54 @@ async fn delete_subscription() {
         .await;
 }
 #[tokio::test]
+async fn delete_water_log() {
+    run_bodiless(
+            Expect {
+                operation: "delete_water_log",
+                method: "DELETE",
+                path: "/1/user/-/foods/log/water/1.json",
+                query: &[],
+                status: 204,
+            },
+            |client| async move {
+                client.delete_water_log().water_log_id(1).send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn delete_weight_log() {
+    run_bodiless(
+            Expect {
+                operation: "delete_weight_log",
+                method: "DELETE",
+                path: "/1/user/-/body/log/weight/1.json",
+                query: &[],
+                status: 204,
+            },
+            |client| async move {
+                client.delete_weight_log().body_weight_log_id(1).send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_activity_goals() {
+    run_json(
+            Expect {
+                operation: "get_activity_goals",
+                method: "GET",
+                path: "/1/user/-/activities/goals/daily.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client.get_activity_goals().period("daily").send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
 async fn get_activity_intraday_by_date() {
     run_json(
             Expect {
@@ -149,6 +619,30 @@ async fn get_activity_intraday_by_date() {
                     .resource("calories")
                     .date("2024-01-31")
                     .detail_level("1min")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_activity_intraday_by_date_window() {
+    run_json(
+            Expect {
+                operation: "get_activity_intraday_by_date_window",
+                method: "GET",
+                path: "/1/user/-/activities/calories/date/2024-01-31/1d/1min/time/07:30/07:30.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_activity_intraday_by_date_window()
+                    .resource("calories")
+                    .date("2024-01-31")
+                    .detail_level("1min")
+                    .start_time("07:30")
+                    .end_time("07:30")
                     .send()
                     .await
             },
@@ -179,6 +673,31 @@ async fn get_activity_intraday_by_interval() {
         .await;
 }
 #[tokio::test]
+async fn get_activity_intraday_by_interval_window() {
+    run_json(
+            Expect {
+                operation: "get_activity_intraday_by_interval_window",
+                method: "GET",
+                path: "/1/user/-/activities/calories/date/2024-01-31/2024-01-31/1min/time/07:30/07:30.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_activity_intraday_by_interval_window()
+                    .resource("calories")
+                    .start_date("2024-01-31")
+                    .end_date("2024-01-31")
+                    .detail_level("1min")
+                    .start_time("07:30")
+                    .end_time("07:30")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
 async fn get_activity_log_list() {
     run_json(
             Expect {
@@ -197,6 +716,20 @@ async fn get_activity_log_list() {
                     .send()
                     .await
             },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_activity_tcx() {
+    contract::run_raw(
+            Expect {
+                operation: "get_activity_tcx",
+                method: "GET",
+                path: "/1/user/-/activities/1.tcx",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_activity_tcx().log_id(1).send().await },
         )
         .await;
 }
@@ -245,6 +778,408 @@ async fn get_activity_timeseries_by_date_range() {
         .await;
 }
 #[tokio::test]
+async fn get_activity_type() {
+    run_json(
+            Expect {
+                operation: "get_activity_type",
+                method: "GET",
+                path: "/1/activities/1.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client.get_activity_type().activity_id(1).send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_alarms() {
+    run_json(
+            Expect {
+                operation: "get_alarms",
+                method: "GET",
+                path: "/1/user/-/devices/tracker/sample/alarms.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_alarms().tracker_id("sample").send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_all_activity_types() {
+    run_json(
+            Expect {
+                operation: "get_all_activity_types",
+                method: "GET",
+                path: "/1/activities.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_all_activity_types().send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_azm_intraday_by_date() {
+    run_json(
+            Expect {
+                operation: "get_azm_intraday_by_date",
+                method: "GET",
+                path: "/1/user/-/activities/active-zone-minutes/date/2024-01-31/1d/1min.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_azm_intraday_by_date()
+                    .date("2024-01-31")
+                    .detail_level("1min")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_azm_intraday_by_date_window() {
+    run_json(
+            Expect {
+                operation: "get_azm_intraday_by_date_window",
+                method: "GET",
+                path: "/1/user/-/activities/active-zone-minutes/date/2024-01-31/1d/1min/time/07:30/07:30.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_azm_intraday_by_date_window()
+                    .date("2024-01-31")
+                    .detail_level("1min")
+                    .start_time("07:30")
+                    .end_time("07:30")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_azm_intraday_by_interval() {
+    run_json(
+            Expect {
+                operation: "get_azm_intraday_by_interval",
+                method: "GET",
+                path: "/1/user/-/activities/active-zone-minutes/date/2024-01-31/2024-01-31/1min.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_azm_intraday_by_interval()
+                    .start_date("2024-01-31")
+                    .end_date("2024-01-31")
+                    .detail_level("1min")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_azm_intraday_by_interval_window() {
+    run_json(
+            Expect {
+                operation: "get_azm_intraday_by_interval_window",
+                method: "GET",
+                path: "/1/user/-/activities/active-zone-minutes/date/2024-01-31/2024-01-31/1min/time/07:30/07:30.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_azm_intraday_by_interval_window()
+                    .start_date("2024-01-31")
+                    .end_date("2024-01-31")
+                    .detail_level("1min")
+                    .start_time("07:30")
+                    .end_time("07:30")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_azm_timeseries_by_date() {
+    run_json(
+            Expect {
+                operation: "get_azm_timeseries_by_date",
+                method: "GET",
+                path: "/1/user/-/activities/active-zone-minutes/date/2024-01-31/1d.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_azm_timeseries_by_date()
+                    .date("2024-01-31")
+                    .period("1d")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_azm_timeseries_by_interval() {
+    run_json(
+            Expect {
+                operation: "get_azm_timeseries_by_interval",
+                method: "GET",
+                path: "/1/user/-/activities/active-zone-minutes/date/2024-01-31/2024-01-31.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_azm_timeseries_by_interval()
+                    .start_date("2024-01-31")
+                    .end_date("2024-01-31")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_badges() {
+    run_json(
+            Expect {
+                operation: "get_badges",
+                method: "GET",
+                path: "/1/user/-/badges.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_badges().send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_body_goals() {
+    run_json(
+            Expect {
+                operation: "get_body_goals",
+                method: "GET",
+                path: "/1/user/-/body/log/weight/goal.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client.get_body_goals().goal_type("weight").send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_body_timeseries_by_date() {
+    run_json(
+            Expect {
+                operation: "get_body_timeseries_by_date",
+                method: "GET",
+                path: "/1/user/-/body/bmi/date/2024-01-31/1d.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_body_timeseries_by_date()
+                    .resource("bmi")
+                    .date("2024-01-31")
+                    .period("1d")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_body_timeseries_by_date_range() {
+    run_json(
+            Expect {
+                operation: "get_body_timeseries_by_date_range",
+                method: "GET",
+                path: "/1/user/-/body/bmi/date/2024-01-31/2024-01-31.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_body_timeseries_by_date_range()
+                    .resource("bmi")
+                    .start_date("2024-01-31")
+                    .end_date("2024-01-31")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_bodyfat_log() {
+    run_json(
+            Expect {
+                operation: "get_bodyfat_log",
+                method: "GET",
+                path: "/1/user/-/body/log/fat/date/2024-01-31.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client.get_bodyfat_log().date("2024-01-31").send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_bodyfat_timeseries_by_date() {
+    run_json(
+            Expect {
+                operation: "get_bodyfat_timeseries_by_date",
+                method: "GET",
+                path: "/1/user/-/body/log/fat/date/2024-01-31/1d.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_bodyfat_timeseries_by_date()
+                    .date("2024-01-31")
+                    .period("1d")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_bodyfat_timeseries_by_date_range() {
+    run_json(
+            Expect {
+                operation: "get_bodyfat_timeseries_by_date_range",
+                method: "GET",
+                path: "/1/user/-/body/log/fat/date/2024-01-31/2024-01-31.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_bodyfat_timeseries_by_date_range()
+                    .start_date("2024-01-31")
+                    .end_date("2024-01-31")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_br_intraday_by_date() {
+    run_json(
+            Expect {
+                operation: "get_br_intraday_by_date",
+                method: "GET",
+                path: "/1/user/-/br/date/2024-01-31/all.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client.get_br_intraday_by_date().date("2024-01-31").send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_br_intraday_by_interval() {
+    run_json(
+            Expect {
+                operation: "get_br_intraday_by_interval",
+                method: "GET",
+                path: "/1/user/-/br/date/2024-01-31/2024-01-31/all.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_br_intraday_by_interval()
+                    .start_date("2024-01-31")
+                    .end_date("2024-01-31")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_br_summary_by_date() {
+    run_json(
+            Expect {
+                operation: "get_br_summary_by_date",
+                method: "GET",
+                path: "/1/user/-/br/date/2024-01-31.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client.get_br_summary_by_date().date("2024-01-31").send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_br_summary_by_interval() {
+    run_json(
+            Expect {
+                operation: "get_br_summary_by_interval",
+                method: "GET",
+                path: "/1/user/-/br/date/2024-01-31/2024-01-31.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_br_summary_by_interval()
+                    .start_date("2024-01-31")
+                    .end_date("2024-01-31")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_collection_subscription_list() {
+    run_json(
+            Expect {
+                operation: "get_collection_subscription_list",
+                method: "GET",
+                path: "/1/user/-/activities/apiSubscriptions.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_collection_subscription_list()
+                    .collection_path("activities")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
 async fn get_daily_activity_summary() {
     run_json(
             Expect {
@@ -275,6 +1210,148 @@ async fn get_devices() {
         .await;
 }
 #[tokio::test]
+async fn get_ecg_log_list() {
+    run_json(
+            Expect {
+                operation: "get_ecg_log_list",
+                method: "GET",
+                path: "/1/user/-/ecg/list.json",
+                query: &[("sort", "asc"), ("limit", "1"), ("offset", "0")],
+                status: 200,
+            },
+            |client| async move {
+                client.get_ecg_log_list().sort("asc").limit(1).offset(0).send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_favorite_activities() {
+    run_json(
+            Expect {
+                operation: "get_favorite_activities",
+                method: "GET",
+                path: "/1/user/-/activities/favorite.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_favorite_activities().send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_favorite_foods() {
+    run_json(
+            Expect {
+                operation: "get_favorite_foods",
+                method: "GET",
+                path: "/1/user/-/foods/log/favorite.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_favorite_foods().send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_food() {
+    run_json(
+            Expect {
+                operation: "get_food",
+                method: "GET",
+                path: "/1/foods/1.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_food().food_id(1).send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_food_goals() {
+    run_json(
+            Expect {
+                operation: "get_food_goals",
+                method: "GET",
+                path: "/1/user/-/foods/log/goal.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_food_goals().send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_food_locales() {
+    run_json(
+            Expect {
+                operation: "get_food_locales",
+                method: "GET",
+                path: "/1/foods/locales.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_food_locales().send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_food_log() {
+    run_json(
+            Expect {
+                operation: "get_food_log",
+                method: "GET",
+                path: "/1/user/-/foods/log/date/2024-01-31.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_food_log().date("2024-01-31").send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_food_units() {
+    run_json(
+            Expect {
+                operation: "get_food_units",
+                method: "GET",
+                path: "/1/foods/units.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_food_units().send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_frequent_activities() {
+    run_json(
+            Expect {
+                operation: "get_frequent_activities",
+                method: "GET",
+                path: "/1/user/-/activities/frequent.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_frequent_activities().send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_frequent_foods() {
+    run_json(
+            Expect {
+                operation: "get_frequent_foods",
+                method: "GET",
+                path: "/1/user/-/foods/log/frequent.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_frequent_foods().send().await },
+        )
+        .await;
+}
+#[tokio::test]
 async fn get_friends() {
     run_json(
             Expect {
@@ -285,6 +1362,20 @@ async fn get_friends() {
                 status: 200,
             },
             |client| async move { client.get_friends().send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_friends_leaderboard() {
+    run_json(
+            Expect {
+                operation: "get_friends_leaderboard",
+                method: "GET",
+                path: "/1.1/user/-/leaderboard/friends.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_friends_leaderboard().send().await },
         )
         .await;
 }
@@ -323,6 +1414,52 @@ async fn get_heartrate_intraday_by_date_window() {
                 client
                     .get_heartrate_intraday_by_date_window()
                     .date("2024-01-31")
+                    .detail_level("1sec")
+                    .start_time("07:30")
+                    .end_time("07:30")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_heartrate_intraday_by_interval() {
+    run_json(
+            Expect {
+                operation: "get_heartrate_intraday_by_interval",
+                method: "GET",
+                path: "/1/user/-/activities/heart/date/2024-01-31/2024-01-31/1sec.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_heartrate_intraday_by_interval()
+                    .start_date("2024-01-31")
+                    .end_date("2024-01-31")
+                    .detail_level("1sec")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_heartrate_intraday_by_interval_window() {
+    run_json(
+            Expect {
+                operation: "get_heartrate_intraday_by_interval_window",
+                method: "GET",
+                path: "/1/user/-/activities/heart/date/2024-01-31/2024-01-31/1sec/time/07:30/07:30.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_heartrate_intraday_by_interval_window()
+                    .start_date("2024-01-31")
+                    .end_date("2024-01-31")
                     .detail_level("1sec")
                     .start_time("07:30")
                     .end_time("07:30")
@@ -375,6 +1512,196 @@ async fn get_heartrate_timeseries_by_date_range() {
         .await;
 }
 #[tokio::test]
+async fn get_hrv_intraday_by_date() {
+    run_json(
+            Expect {
+                operation: "get_hrv_intraday_by_date",
+                method: "GET",
+                path: "/1/user/-/hrv/date/2024-01-31/all.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client.get_hrv_intraday_by_date().date("2024-01-31").send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_hrv_intraday_by_interval() {
+    run_json(
+            Expect {
+                operation: "get_hrv_intraday_by_interval",
+                method: "GET",
+                path: "/1/user/-/hrv/date/2024-01-31/2024-01-31/all.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_hrv_intraday_by_interval()
+                    .start_date("2024-01-31")
+                    .end_date("2024-01-31")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_hrv_summary_by_date() {
+    run_json(
+            Expect {
+                operation: "get_hrv_summary_by_date",
+                method: "GET",
+                path: "/1/user/-/hrv/date/2024-01-31.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client.get_hrv_summary_by_date().date("2024-01-31").send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_hrv_summary_by_interval() {
+    run_json(
+            Expect {
+                operation: "get_hrv_summary_by_interval",
+                method: "GET",
+                path: "/1/user/-/hrv/date/2024-01-31/2024-01-31.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_hrv_summary_by_interval()
+                    .start_date("2024-01-31")
+                    .end_date("2024-01-31")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_irn_alerts_list() {
+    run_json(
+            Expect {
+                operation: "get_irn_alerts_list",
+                method: "GET",
+                path: "/1/user/-/irn/alerts/list.json",
+                query: &[("sort", "asc"), ("limit", "1"), ("offset", "0")],
+                status: 200,
+            },
+            |client| async move {
+                client.get_irn_alerts_list().sort("asc").limit(1).offset(0).send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_irn_profile() {
+    run_json(
+            Expect {
+                operation: "get_irn_profile",
+                method: "GET",
+                path: "/1/user/-/irn/profile.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_irn_profile().send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_lifetime_stats() {
+    run_json(
+            Expect {
+                operation: "get_lifetime_stats",
+                method: "GET",
+                path: "/1/user/-/activities.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_lifetime_stats().send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_meal() {
+    run_json(
+            Expect {
+                operation: "get_meal",
+                method: "GET",
+                path: "/1/user/-/meals/1.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_meal().meal_id(1).send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_meals() {
+    run_json(
+            Expect {
+                operation: "get_meals",
+                method: "GET",
+                path: "/1/user/-/meals.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_meals().send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_nutrition_timeseries_by_date() {
+    run_json(
+            Expect {
+                operation: "get_nutrition_timeseries_by_date",
+                method: "GET",
+                path: "/1/user/-/foods/log/caloriesIn/date/2024-01-31/1d.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_nutrition_timeseries_by_date()
+                    .resource("caloriesIn")
+                    .date("2024-01-31")
+                    .period("1d")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_nutrition_timeseries_by_date_range() {
+    run_json(
+            Expect {
+                operation: "get_nutrition_timeseries_by_date_range",
+                method: "GET",
+                path: "/1/user/-/foods/log/caloriesIn/date/2024-01-31/2024-01-31.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_nutrition_timeseries_by_date_range()
+                    .resource("caloriesIn")
+                    .start_date("2024-01-31")
+                    .end_date("2024-01-31")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
 async fn get_profile() {
     run_json(
             Expect {
@@ -385,6 +1712,48 @@ async fn get_profile() {
                 status: 200,
             },
             |client| async move { client.get_profile().send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_recent_activity_types() {
+    run_json(
+            Expect {
+                operation: "get_recent_activity_types",
+                method: "GET",
+                path: "/1/user/-/activities/recent.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_recent_activity_types().send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_recent_foods() {
+    run_json(
+            Expect {
+                operation: "get_recent_foods",
+                method: "GET",
+                path: "/1/user/-/foods/log/recent.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_recent_foods().send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_sleep_goals() {
+    run_json(
+            Expect {
+                operation: "get_sleep_goals",
+                method: "GET",
+                path: "/1.2/user/-/sleep/goal.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_sleep_goals().send().await },
         )
         .await;
 }
@@ -400,6 +1769,27 @@ async fn get_sleep_log_by_date() {
             },
             |client| async move {
                 client.get_sleep_log_by_date().date("2024-01-31").send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_sleep_log_by_date_range() {
+    run_json(
+            Expect {
+                operation: "get_sleep_log_by_date_range",
+                method: "GET",
+                path: "/1.2/user/-/sleep/date/2024-01-31/2024-01-31.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_sleep_log_by_date_range()
+                    .start_date("2024-01-31")
+                    .end_date("2024-01-31")
+                    .send()
+                    .await
             },
         )
         .await;
@@ -421,6 +1811,80 @@ async fn get_sleep_log_list() {
         .await;
 }
 #[tokio::test]
+async fn get_spo2_intraday_by_date() {
+    run_json(
+            Expect {
+                operation: "get_spo2_intraday_by_date",
+                method: "GET",
+                path: "/1/user/-/spo2/date/2024-01-31/all.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client.get_spo2_intraday_by_date().date("2024-01-31").send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_spo2_intraday_by_interval() {
+    run_json(
+            Expect {
+                operation: "get_spo2_intraday_by_interval",
+                method: "GET",
+                path: "/1/user/-/spo2/date/2024-01-31/2024-01-31/all.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_spo2_intraday_by_interval()
+                    .start_date("2024-01-31")
+                    .end_date("2024-01-31")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_spo2_summary_by_date() {
+    run_json(
+            Expect {
+                operation: "get_spo2_summary_by_date",
+                method: "GET",
+                path: "/1/user/-/spo2/date/2024-01-31.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client.get_spo2_summary_by_date().date("2024-01-31").send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_spo2_summary_by_interval() {
+    run_json(
+            Expect {
+                operation: "get_spo2_summary_by_interval",
+                method: "GET",
+                path: "/1/user/-/spo2/date/2024-01-31/2024-01-31.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_spo2_summary_by_interval()
+                    .start_date("2024-01-31")
+                    .end_date("2024-01-31")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
 async fn get_subscription_list() {
     run_json(
             Expect {
@@ -431,6 +1895,110 @@ async fn get_subscription_list() {
                 status: 200,
             },
             |client| async move { client.get_subscription_list().send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_temperature_core_summary_by_date() {
+    run_json(
+            Expect {
+                operation: "get_temperature_core_summary_by_date",
+                method: "GET",
+                path: "/1/user/-/temp/core/date/2024-01-31.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_temperature_core_summary_by_date()
+                    .date("2024-01-31")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_temperature_core_summary_by_interval() {
+    run_json(
+            Expect {
+                operation: "get_temperature_core_summary_by_interval",
+                method: "GET",
+                path: "/1/user/-/temp/core/date/2024-01-31/2024-01-31.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_temperature_core_summary_by_interval()
+                    .start_date("2024-01-31")
+                    .end_date("2024-01-31")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_temperature_skin_summary_by_date() {
+    run_json(
+            Expect {
+                operation: "get_temperature_skin_summary_by_date",
+                method: "GET",
+                path: "/1/user/-/temp/skin/date/2024-01-31.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_temperature_skin_summary_by_date()
+                    .date("2024-01-31")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_temperature_skin_summary_by_interval() {
+    run_json(
+            Expect {
+                operation: "get_temperature_skin_summary_by_interval",
+                method: "GET",
+                path: "/1/user/-/temp/skin/date/2024-01-31/2024-01-31.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_temperature_skin_summary_by_interval()
+                    .start_date("2024-01-31")
+                    .end_date("2024-01-31")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_tracker_activity_timeseries_by_date() {
+    run_json(
+            Expect {
+                operation: "get_tracker_activity_timeseries_by_date",
+                method: "GET",
+                path: "/1/user/-/activities/tracker/activityCalories/date/2024-01-31/1d.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_tracker_activity_timeseries_by_date()
+                    .resource("activityCalories")
+                    .date("2024-01-31")
+                    .period("1d")
+                    .send()
+                    .await
+            },
         )
         .await;
 }
@@ -457,6 +2025,73 @@ async fn get_tracker_activity_timeseries_by_date_range() {
         .await;
 }
 #[tokio::test]
+async fn get_vo2max_summary_by_date() {
+    run_json(
+            Expect {
+                operation: "get_vo2max_summary_by_date",
+                method: "GET",
+                path: "/1/user/-/cardioscore/date/2024-01-31.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client.get_vo2max_summary_by_date().date("2024-01-31").send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_vo2max_summary_by_interval() {
+    run_json(
+            Expect {
+                operation: "get_vo2max_summary_by_interval",
+                method: "GET",
+                path: "/1/user/-/cardioscore/date/2024-01-31/2024-01-31.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_vo2max_summary_by_interval()
+                    .start_date("2024-01-31")
+                    .end_date("2024-01-31")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_water_goal() {
+    run_json(
+            Expect {
+                operation: "get_water_goal",
+                method: "GET",
+                path: "/1/user/-/foods/log/water/goal.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move { client.get_water_goal().send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_water_log() {
+    run_json(
+            Expect {
+                operation: "get_water_log",
+                method: "GET",
+                path: "/1/user/-/foods/log/water/date/2024-01-31.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client.get_water_log().date("2024-01-31").send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
 async fn get_weight_log() {
     run_json(
             Expect {
@@ -468,6 +2103,137 @@ async fn get_weight_log() {
             },
             |client| async move {
                 client.get_weight_log().date("2024-01-31").send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_weight_timeseries_by_date() {
+    run_json(
+            Expect {
+                operation: "get_weight_timeseries_by_date",
+                method: "GET",
+                path: "/1/user/-/body/log/weight/date/2024-01-31/1d.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_weight_timeseries_by_date()
+                    .date("2024-01-31")
+                    .period("1d")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn get_weight_timeseries_by_date_range() {
+    run_json(
+            Expect {
+                operation: "get_weight_timeseries_by_date_range",
+                method: "GET",
+                path: "/1/user/-/body/log/weight/date/2024-01-31/2024-01-31.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .get_weight_timeseries_by_date_range()
+                    .start_date("2024-01-31")
+                    .end_date("2024-01-31")
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn search_foods() {
+    run_json(
+            Expect {
+                operation: "search_foods",
+                method: "GET",
+                path: "/1/foods/search.json",
+                query: &[("query", "sample")],
+                status: 200,
+            },
+            |client| async move { client.search_foods().query("sample").send().await },
+        )
+        .await;
+}
+#[tokio::test]
+async fn update_alarm() {
+    run_json(
+            Expect {
+                operation: "update_alarm",
+                method: "POST",
+                path: "/1/user/-/devices/tracker/sample/alarms/1.json",
+                query: &[
+                    ("time", "sample"),
+                    ("enabled", "true"),
+                    ("recurring", "true"),
+                    ("weekDays", "sample"),
+                    ("snoozeLength", "1"),
+                    ("snoozeCount", "1"),
+                ],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .update_alarm()
+                    .tracker_id("sample")
+                    .alarm_id(1)
+                    .time("sample")
+                    .enabled(true)
+                    .recurring(true)
+                    .week_days("sample")
+                    .snooze_length(1)
+                    .snooze_count(1)
+                    .send()
+                    .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn update_food_log() {
+    run_json(
+            Expect {
+                operation: "update_food_log",
+                method: "POST",
+                path: "/1/user/-/foods/log/1.json",
+                query: &[("mealTypeId", "1")],
+                status: 200,
+            },
+            |client| async move {
+                client.update_food_log().food_log_id(1).meal_type_id(1).send().await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn update_meal() {
+    run_json(
+            Expect {
+                operation: "update_meal",
+                method: "POST",
+                path: "/1/user/-/meals/1.json",
+                query: &[],
+                status: 200,
+            },
+            |client| async move {
+                client
+                    .update_meal()
+                    .meal_id(1)
+                    .body(
+                        contract::request_body::<
+                            fitbit_api::types::MealInput,
+                        >("update_meal"),
+                    )
+                    .send()
+                    .await
             },
         )
         .await;
@@ -492,6 +2258,22 @@ async fn update_profile() {
                     )
                     .send()
                     .await
+            },
+        )
+        .await;
+}
+#[tokio::test]
+async fn update_water_log() {
+    run_json(
+            Expect {
+                operation: "update_water_log",
+                method: "POST",
+                path: "/1/user/-/foods/log/water/1.json",
+                query: &[("amount", "1.5")],
+                status: 200,
+            },
+            |client| async move {
+                client.update_water_log().water_log_id(1).amount(1.5).send().await
             },
         )
         .await;

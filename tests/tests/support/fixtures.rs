@@ -24,7 +24,8 @@ pub fn responses(operation: &str) -> Vec<Fixture> {
         .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
         .filter(|name| {
             name.strip_prefix(operation).is_some_and(|rest| {
-                rest == ".json" || (rest.starts_with('.') && rest.ends_with(".json") && !rest[1..].contains('_'))
+                rest == ".json"
+                    || (rest.starts_with('.') && rest.ends_with(".json") && !rest[1..].contains('_'))
             })
         })
         .collect();
@@ -75,11 +76,9 @@ fn compare(at: &str, expected: &serde_json::Value, actual: &serde_json::Value) -
                 None => Ok(()),
             }
         }
-        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => a
-            .iter()
-            .zip(b)
-            .enumerate()
-            .try_for_each(|(i, (x, y))| compare(&format!("{at}[{i}]"), x, y)),
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            a.iter().zip(b).enumerate().try_for_each(|(i, (x, y))| compare(&format!("{at}[{i}]"), x, y))
+        }
         (Value::Array(a), Value::Array(b)) => Err(format!("{at}: {} items became {}", a.len(), b.len())),
         (a, b) if a == b => Ok(()),
         (a, b) => Err(format!("{at}: {a} became {b}")),
