@@ -1,0 +1,80 @@
+//! The spec covers the whole Web API: every non-OAuth operation of Fitbit's own
+//! swagger file is in it, every JSON success body is typed, and every operation
+//! that returns a body has a contract-test fixture.
+
+use std::path::Path;
+
+use xtask::spec::Spec;
+
+fn spec() -> Spec {
+    Spec::load(&xtask::project_root().join(xtask::spec::SPEC_PATH)).expect("the spec loads")
+}
+
+/// Whether an official path (user `-`, placeholders in braces) is served by a
+/// spec path template. A placeholder may be filled by a fixed segment of ours
+/// (`tracker`), never the other way round.
+fn serves(spec_path: &str, official: &str) -> bool {
+    let ours: Vec<&str> = spec_path.split('/').collect();
+    let theirs: Vec<&str> = official.split('/').collect();
+    ours.len() == theirs.len()
+        && ours.iter().zip(&theirs).all(|(o, t)| {
+            let o_param = o.starts_with('{');
+            let t_param = t.starts_with('{');
+            match (o_param, t_param) {
+                _ if o == t => true,
+                (true, _) if *t == "-" => *o == "{user-id}",
+                (true, true) => true,
+                // A segment like `{log-id}.tcx` against `{log-id}.tcx`: compare the suffix.
+                _ => {
+                    let suffix = |s: &str| s.rsplit_once('}').map(|(_, rest)| rest.to_string());
+                    o_param && t_param && suffix(o) == suffix(t)
+                }
+            }
+        })
+}
+
+#[test]
+fn every_official_operation_is_in_the_spec() {
+    let spec = spec();
+    let ops = spec.operations();
+    let listing = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/official-operations.tsv"),
+    )
+    .expect("the official listing");
+    let mut missing = Vec::new();
+    let mut count = 0;
+    for line in listing.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let (method, path) = (fields[0].to_ascii_lowercase(), fields[1]);
+        count += 1;
+        if !ops.iter().any(|op| op.method == method && serves(op.path, path)) {
+            missing.push(line.to_string());
+        }
+    }
+    assert_eq!(count, 120, "the official listing has 120 non-OAuth operations");
+    assert!(missing.is_empty(), "not in the spec:\n{}", missing.join("\n"));
+}
+
+#[test]
+fn every_json_body_is_typed_and_has_a_fixture() {
+    let coverage = xtask::coverage::compute(&spec(), &xtask::project_root());
+    let untyped: Vec<_> = coverage.iter().filter(|c| c.untyped).map(|c| &c.operation_id).collect();
+    assert!(untyped.is_empty(), "untyped success bodies: {untyped:?}");
+    let untested: Vec<_> = coverage
+        .iter()
+        .filter(|c| c.success_schema.is_some() && c.fixtures == 0)
+        .map(|c| &c.operation_id)
+        .collect();
+    assert!(untested.is_empty(), "operations without a contract-test fixture: {untested:?}");
+}
+
+#[test]
+fn matching_rules() {
+    assert!(serves("/1/user/{user-id}/profile.json", "/1/user/-/profile.json"));
+    assert!(serves(
+        "/1/user/{user-id}/activities/{resource}/date/{date}/{period}.json",
+        "/1/user/-/activities/{resource-path}/date/{date}/{period}.json"
+    ));
+    assert!(!serves("/1/user/{user-id}/activities.json", "/1/user/-/activities/list.json"));
+    assert!(!serves("/1/activities/{activity-id}.json", "/1/user/-/profile.json"));
+}
