@@ -5,9 +5,12 @@ use std::time::Duration;
 
 use fitbit_auth::{AccessToken, Authorizer, Error, StaticToken};
 
+use crate::clock::{Clock, SystemClock};
 use crate::generated_client::Client;
 use crate::generated_client::types::Locale;
-use crate::middleware::Middleware;
+use crate::governor::{Governor, RateLimitPolicy};
+use crate::middleware::{Middleware, Shared};
+use crate::retry::RetryPolicy;
 use crate::values::UnitSystem;
 
 /// Where the Fitbit Web API lives.
@@ -37,6 +40,10 @@ pub struct ClientBuilder {
     accept_locale: Option<Locale>,
     timeout: Duration,
     http: Option<reqwest::Client>,
+    governor: Option<Arc<Governor>>,
+    rate_limit_policy: RateLimitPolicy,
+    retry_policy: RetryPolicy,
+    clock: Arc<dyn Clock>,
 }
 
 impl Client {
@@ -50,6 +57,10 @@ impl Client {
             accept_locale: None,
             timeout: DEFAULT_TIMEOUT,
             http: None,
+            governor: None,
+            rate_limit_policy: RateLimitPolicy::default(),
+            retry_policy: RetryPolicy::default(),
+            clock: Arc::new(SystemClock),
         }
     }
 
@@ -116,6 +127,32 @@ impl ClientBuilder {
         self
     }
 
+    /// Share a rate-limit budget with other clients of the same user (each
+    /// client otherwise tracks its own).
+    pub fn governor(mut self, governor: Arc<Governor>) -> Self {
+        self.governor = Some(governor);
+        self
+    }
+
+    /// What to do when the user's hourly budget is spent (default: wait for
+    /// the reset, up to just over an hour).
+    pub fn rate_limit_policy(mut self, policy: RateLimitPolicy) -> Self {
+        self.rate_limit_policy = policy;
+        self
+    }
+
+    /// How failed attempts are retried (default: [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry_policy = policy;
+        self
+    }
+
+    /// The clock for waits and backoff; tests pass a [`crate::ManualClock`].
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let authorizer = self.authorizer.ok_or_else(|| {
@@ -131,7 +168,15 @@ impl ClientBuilder {
                 .build()
                 .map_err(|err| Error::Config(format!("HTTP client: {err}")))?,
         };
-        let middleware = Middleware::new(authorizer, self.accept_language, self.accept_locale);
+        let middleware = Middleware::new(Shared {
+            authorizer,
+            accept_language: self.accept_language,
+            accept_locale: self.accept_locale,
+            governor: self.governor.unwrap_or_default(),
+            rate_limit_policy: self.rate_limit_policy,
+            retry_policy: self.retry_policy,
+            clock: self.clock,
+        });
         Ok(Client::new_with_client(&self.base_url, http, middleware))
     }
 }

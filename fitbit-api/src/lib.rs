@@ -37,7 +37,10 @@
 //! migrate away from a retired endpoint (HTTP 410).
 
 mod client;
+mod clock;
+mod governor;
 mod middleware;
+mod retry;
 mod values;
 
 // Written by `cargo xtask regen`; never edit it by hand. rustfmt would
@@ -47,9 +50,12 @@ mod values;
 mod generated_client;
 
 pub use client::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use fitbit_auth::{Action, ApiError, Error, ErrorEnvelope};
 pub use generated_client::{ByteStream, Client, ResponseValue, builder, prelude, types};
+pub use governor::{Governor, RateLimitPolicy, RateLimitStatus};
 pub use middleware::Middleware;
+pub use retry::RetryPolicy;
 pub use values::{ClockTime, FitbitDate, LocalDateTime, NumericString, ParseValueError, UnitSystem};
 
 /// The errors the generated builders return before conversion into [`Error`].

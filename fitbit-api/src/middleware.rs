@@ -2,12 +2,16 @@
 //!
 //! - `pre`: removes progenitor's `api-version` header, applies the client-wide
 //!   `Accept-Language`/`Accept-Locale` defaults, puts `Content-Length: 0` on
-//!   bodiless POSTs (Fitbit answers 411 without it) and attaches the bearer
-//!   token (refreshing it first when it is about to expire).
-//! - `exec`: sends the request inside a tracing span; after a 401
-//!   `expired_token` it refreshes once and retries once; it rewrites error
-//!   bodies that are not JSON (an HTML page from a proxy) into an
-//!   [`ErrorEnvelope`] so that the status and headers reach the caller.
+//!   bodiless POSTs (Fitbit answers 411 without it), takes a request from the
+//!   rate-limit budget (waiting for the reset, or failing fast, when it is
+//!   spent) and attaches the bearer token (refreshed first when it is about
+//!   to expire).
+//! - `exec`: sends the request inside a tracing span and retries: after a 401
+//!   `expired_token` it refreshes once and retries; after a 429 it waits for
+//!   Fitbit's reset; idempotent requests are retried on 502/503/504 and on
+//!   transport failures with backoff. Error bodies that are not JSON (an HTML
+//!   page from a proxy) are rewritten into an [`ErrorEnvelope`] so that the
+//!   status and headers reach the caller.
 
 use std::fmt;
 use std::sync::Arc;
@@ -15,11 +19,14 @@ use std::sync::Arc;
 use fitbit_auth::{AccessToken, Authorizer, Error, ErrorEnvelope, HOOK_ERROR_HEADER};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Request, Response};
+use reqwest::{Request, Response, StatusCode};
 use tracing::Instrument;
 
+use crate::clock::Clock;
 use crate::generated_client::Client;
 use crate::generated_client::types::Locale;
+use crate::governor::{Admission, Governor, RateLimitPolicy, RateLimitStatus, jitter};
+use crate::retry::{RetryPolicy, is_idempotent, is_retryable_status, is_retryable_transport};
 use crate::values::UnitSystem;
 
 const ACCEPT_LOCALE: HeaderName = HeaderName::from_static("accept-locale");
@@ -32,19 +39,19 @@ pub struct Middleware {
     shared: Arc<Shared>,
 }
 
-struct Shared {
-    authorizer: Arc<dyn Authorizer>,
-    accept_language: Option<UnitSystem>,
-    accept_locale: Option<Locale>,
+pub(crate) struct Shared {
+    pub(crate) authorizer: Arc<dyn Authorizer>,
+    pub(crate) accept_language: Option<UnitSystem>,
+    pub(crate) accept_locale: Option<Locale>,
+    pub(crate) governor: Arc<Governor>,
+    pub(crate) rate_limit_policy: RateLimitPolicy,
+    pub(crate) retry_policy: RetryPolicy,
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl Middleware {
-    pub(crate) fn new(
-        authorizer: Arc<dyn Authorizer>,
-        accept_language: Option<UnitSystem>,
-        accept_locale: Option<Locale>,
-    ) -> Self {
-        Self { shared: Arc::new(Shared { authorizer, accept_language, accept_locale }) }
+    pub(crate) fn new(shared: Shared) -> Self {
+        Self { shared: Arc::new(shared) }
     }
 
     /// The token source this client uses.
@@ -61,6 +68,45 @@ impl Middleware {
     pub fn accept_locale(&self) -> Option<Locale> {
         self.shared.accept_locale
     }
+
+    /// This user's rate-limit budget.
+    pub fn governor(&self) -> &Arc<Governor> {
+        &self.shared.governor
+    }
+
+    /// The budget now: limit, requests left, time of the reset.
+    pub fn rate_limit(&self) -> RateLimitStatus {
+        self.shared.governor.status_at(self.shared.clock.now())
+    }
+
+    /// How failed attempts are retried.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.shared.retry_policy
+    }
+
+    /// Takes one request from the budget, waiting for the reset when the
+    /// policy allows; otherwise the typed rate-limited error.
+    async fn admit(&self) -> Result<(), Error> {
+        let shared = &self.shared;
+        loop {
+            let now = shared.clock.now();
+            let Admission::SpentUntil(resets_at) = shared.governor.try_acquire(now) else {
+                return Ok(());
+            };
+            let reset_in = resets_at.saturating_duration_since(now);
+            let wait = reset_in + jitter(reset_in);
+            match shared.rate_limit_policy {
+                RateLimitPolicy::Wait { max_wait } if wait <= max_wait => {
+                    tracing::info!(
+                        wait_secs = wait.as_secs(),
+                        "rate-limit budget spent; waiting for the reset"
+                    );
+                    shared.clock.sleep(wait).await;
+                }
+                _ => return Err(Error::RateLimited { reset_in: Some(reset_in), sent: false, api: None }),
+            }
+        }
+    }
 }
 
 impl fmt::Debug for Middleware {
@@ -69,6 +115,9 @@ impl fmt::Debug for Middleware {
             .field("authorizer", &self.shared.authorizer)
             .field("accept_language", &self.shared.accept_language)
             .field("accept_locale", &self.shared.accept_locale)
+            .field("rate_limit", &self.rate_limit())
+            .field("rate_limit_policy", &self.shared.rate_limit_policy)
+            .field("retry_policy", &self.shared.retry_policy)
             .finish()
     }
 }
@@ -79,6 +128,26 @@ impl ClientHooks<Middleware> for Client {
         request: &mut Request,
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
+        self.prepare(request).await.map_err(|err| progenitor_client::Error::Custom(err.to_hook_message()))
+    }
+
+    async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
+        let span = tracing::info_span!(
+            "fitbit.request",
+            operation = info.operation_id,
+            method = %request.method(),
+            path = request.url().path(),
+            status = tracing::field::Empty,
+            attempt = tracing::field::Empty,
+            rate_limit_remaining = tracing::field::Empty,
+        );
+        self.send_with_retries(request).instrument(span).await
+    }
+}
+
+impl Client {
+    /// Everything `pre` does: defaults, budget, token.
+    pub(crate) async fn prepare(&self, request: &mut Request) -> Result<(), Error> {
         let middleware = self.inner();
         let headers = request.headers_mut();
         headers.remove(API_VERSION);
@@ -95,52 +164,96 @@ impl ClientHooks<Middleware> for Client {
         if request.method() == reqwest::Method::POST && request.body().is_none() {
             request.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
         }
-        let token = middleware
-            .authorizer()
-            .access_token()
-            .await
-            .map_err(|err| progenitor_client::Error::Custom(err.to_hook_message()))?;
+        middleware.admit().await?;
+        let token = middleware.authorizer().access_token().await?;
         set_bearer(request.headers_mut(), &token);
         Ok(())
     }
 
-    async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
-        let span = tracing::info_span!(
-            "fitbit.request",
-            operation = info.operation_id,
-            method = %request.method(),
-            path = request.url().path(),
-            status = tracing::field::Empty,
-            attempt = tracing::field::Empty,
-            rate_limit_remaining = tracing::field::Empty,
-        );
-        self.send_refreshing_once(request).instrument(span).await
-    }
-}
-
-impl Client {
-    /// Sends `request`; on 401 `expired_token` refreshes and retries once.
-    async fn send_refreshing_once(&self, request: Request) -> reqwest::Result<Response> {
-        let retry = request.try_clone();
-        let response = self.send_attempt(request, 1).await?;
-        if response.status() != reqwest::StatusCode::UNAUTHORIZED {
-            return normalize_error_body(response).await;
-        }
-        let (response, envelope) = buffer_error(response).await?;
-        let (Some(mut retry), true) = (retry, envelope.has_error_type("expired_token")) else {
-            return Ok(response);
-        };
-        let rejected = bearer_of(retry.headers());
-        match self.inner().authorizer().refresh_after_rejection(&rejected).await {
-            Ok(token) => {
-                set_bearer(retry.headers_mut(), &token);
-                let response = self.send_attempt(retry, 2).await?;
-                normalize_error_body(response).await
+    /// Sends `request`, refreshing once after `expired_token`, waiting out
+    /// 429s and retrying transient failures as the policy allows.
+    pub(crate) async fn send_with_retries(&self, request: Request) -> reqwest::Result<Response> {
+        let middleware = self.inner();
+        let policy = middleware.retry_policy();
+        let clock = &middleware.shared.clock;
+        let started = clock.now();
+        let idempotent = is_idempotent(request.method());
+        let mut next = Some(request);
+        let mut attempt = 0;
+        let mut transient_failures = 0;
+        let mut rate_limit_retries = 0;
+        let mut refreshed = false;
+        loop {
+            let current = next.take().expect("a request for every attempt");
+            // Keep a copy for a possible retry: bodies here are bytes, never streams.
+            let spare = current.try_clone();
+            attempt += 1;
+            let within_time =
+                |clock: &Arc<dyn Clock>| clock.now().saturating_duration_since(started) < policy.max_elapsed;
+            let response = match self.send_attempt(current, attempt).await {
+                Ok(response) => response,
+                Err(err) => {
+                    transient_failures += 1;
+                    let retry = spare.filter(|_| {
+                        is_retryable_transport(&err, idempotent)
+                            && transient_failures < policy.max_attempts
+                            && within_time(clock)
+                    });
+                    let Some(retry) = retry else { return Err(err) };
+                    clock.sleep(policy.backoff(transient_failures)).await;
+                    next = Some(retry);
+                    continue;
+                }
+            };
+            middleware.shared.governor.observe(response.status(), response.headers(), clock.now());
+            let status = response.status();
+            if status.is_success() || status.is_redirection() || status.is_informational() {
+                return Ok(response);
             }
-            Err(err) => {
-                tracing::warn!(error = %err, "refresh after expired_token failed");
-                Ok(with_header(response, HOOK_ERROR_HEADER, err.to_hook_header()))
+            let (response, envelope) = buffer_error(response).await?;
+            let Some(mut retry) = spare else { return Ok(response) };
+            match status {
+                StatusCode::UNAUTHORIZED if envelope.has_error_type("expired_token") && !refreshed => {
+                    refreshed = true;
+                    let rejected = bearer_of(retry.headers());
+                    match middleware.authorizer().refresh_after_rejection(&rejected).await {
+                        Ok(token) => {
+                            set_bearer(retry.headers_mut(), &token);
+                            if middleware.admit().await.is_err() {
+                                return Ok(response);
+                            }
+                        }
+                        Err(err) => {
+                            tracing::warn!(error = %err, "refresh after expired_token failed");
+                            return Ok(with_header(response, HOOK_ERROR_HEADER, err.to_hook_header()));
+                        }
+                    }
+                }
+                StatusCode::TOO_MANY_REQUESTS
+                    if rate_limit_retries < policy.max_rate_limit_retries
+                        && matches!(middleware.shared.rate_limit_policy, RateLimitPolicy::Wait { .. }) =>
+                {
+                    rate_limit_retries += 1;
+                    // `admit` waits for the reset the 429 recorded, or gives up
+                    // when it is further away than the policy accepts.
+                    if middleware.admit().await.is_err() {
+                        return Ok(response);
+                    }
+                }
+                _ if is_retryable_status(status)
+                    && idempotent
+                    && transient_failures + 1 < policy.max_attempts
+                    && within_time(clock) =>
+                {
+                    transient_failures += 1;
+                    clock.sleep(policy.backoff(transient_failures)).await;
+                    if middleware.admit().await.is_err() {
+                        return Ok(response);
+                    }
+                }
+                _ => return Ok(response),
             }
+            next = Some(retry);
         }
     }
 
@@ -157,11 +270,16 @@ impl Client {
                 {
                     span.record("rate_limit_remaining", remaining);
                 }
-                tracing::debug!(status = response.status().as_u16(), "fitbit answered");
+                tracing::debug!(status = response.status().as_u16(), attempt, "fitbit answered");
             }
-            Err(err) => tracing::debug!(error = %Error::from_transport(err), "request failed"),
+            Err(err) => tracing::debug!(error = %Error::from_transport(err), attempt, "request failed"),
         }
         result
+    }
+
+    /// The rate-limit budget of this client's user, as last reported by Fitbit.
+    pub fn rate_limit(&self) -> RateLimitStatus {
+        self.inner().rate_limit()
     }
 }
 
@@ -199,15 +317,6 @@ async fn buffer_error(response: Response) -> reqwest::Result<(Response, ErrorEnv
     rebuilt.headers_mut().remove(header::CONTENT_LENGTH);
     rebuilt.headers_mut().remove(header::CONTENT_ENCODING);
     Ok((Response::from(rebuilt), envelope))
-}
-
-/// Leaves success answers untouched; makes sure error answers carry JSON.
-async fn normalize_error_body(response: Response) -> reqwest::Result<Response> {
-    if response.status().is_client_error() || response.status().is_server_error() {
-        Ok(buffer_error(response).await?.0)
-    } else {
-        Ok(response)
-    }
 }
 
 fn with_header(mut response: Response, name: &'static str, value: HeaderValue) -> Response {

@@ -4,6 +4,7 @@
 
 pub mod contract;
 pub mod fixtures;
+pub mod scripted;
 
 use httpmock::MockServer;
 
