@@ -1,1 +1,6 @@
-//! Shared helpers for the workspace tests live in `tests/`.
+//! Shared helpers for the workspace tests in `tests/`.
+//!
+//! - [`mock_fitbit`]: a strict loopback stand-in for Fitbit's OAuth server and
+//!   the profile endpoint, for tests of sign-in, refresh and API calls.
+
+pub mod mock_fitbit;
