@@ -8,11 +8,52 @@
 //!   the simplest implementation.
 //! - Secrets ([`AccessToken`], [`RefreshToken`], [`ClientSecret`],
 //!   [`PkceVerifier`], [`AuthorizationCode`]) print as `[redacted]`.
+//!
+//! Signing in and staying signed in:
+//!
+//! - [`OAuthClient`]: the authorize URL (typed [`Scope`]s, [`Prompt`], PKCE
+//!   S256, random [`CsrfState`]), the callback check ([`parse_callback`]) and
+//!   the token, revoke and introspect endpoints.
+//! - [`TokenSet`]: tokens with an absolute expiry and the scopes granted.
+//! - [`TokenStore`]: where tokens live between runs; [`FileStore`] (atomic,
+//!   0600, locked across processes) and [`MemoryStore`].
+//! - [`Session`]: an [`Authorizer`] that refreshes once per expiry for every
+//!   caller and process, saving each new pair before using it.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), fitbit_auth::Error> {
+//! use fitbit_auth::{ClientConfig, FileStore, OAuthClient, Scope, Session, TokenStoreExt};
+//!
+//! // Once: keep the app's settings in the file, then sign in.
+//! let store = FileStore::new("/home/me/.config/fitbit/credentials.json");
+//! let mut app = ClientConfig::new("23ABCD");
+//! app.redirect_uri = Some("http://127.0.0.1:8080/callback".into());
+//! store.update(|record| record.client = Some(app.clone())).await?;
+//!
+//! let session = Session::from_store(store).await?;
+//! let pending = session.oauth_client().authorization_request().scopes([Scope::Activity, Scope::Sleep]).build()?;
+//! println!("Open {} and paste the address you land on:", pending.url());
+//! # let pasted = String::new();
+//! session.sign_in(&pending, &pasted).await?;
+//!
+//! // Then, in every run: the session refreshes as needed.
+//! let token = session.access_token().await?;
+//! # let _ = token; Ok(()) }
+//! ```
 
+mod authorize;
 mod authorizer;
+mod callback;
 mod envelope;
 mod error;
+mod oauth_client;
+mod pkce;
+mod scope;
 mod secret;
+mod session;
+mod state;
+mod store;
+mod token;
 
 pub use authorizer::{Authorizer, StaticToken};
 pub use envelope::{ErrorEnvelope, ErrorField, ErrorItem, GoogleError};
@@ -20,3 +61,15 @@ pub use error::{
     Action, ApiError, AuthorizationError, Error, HOOK_ERROR_HEADER, RATE_LIMIT_RESET_HEADER, rate_limit_reset,
 };
 pub use secret::{AccessToken, AuthorizationCode, ClientSecret, PkceVerifier, RefreshToken};
+
+pub use authorize::{AuthorizationRequest, PendingAuthorization, Prompt};
+pub use callback::parse_callback;
+pub use oauth_client::{Endpoints, FITBIT_API, FITBIT_WWW, OAuthClient, OAuthClientBuilder};
+pub use pkce::{MAX_VERIFIER_LEN, MIN_VERIFIER_LEN, PkceChallenge, s256_challenge};
+pub use scope::{Scope, Scopes, UnknownScope};
+pub use session::{DEFAULT_REFRESH_SKEW, Session, SessionBuilder};
+pub use state::CsrfState;
+pub use store::{
+    ClientConfig, FileStore, LockedStore, MemoryStore, StoredCredentials, TokenStore, TokenStoreExt,
+};
+pub use token::{IntrospectedScope, Introspection, OAuthToken, TokenSet};
