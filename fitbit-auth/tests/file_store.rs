@@ -1,0 +1,142 @@
+//! The JSON file store: format, atomic replacement, permissions, lock.
+
+use std::fs::File;
+
+use chrono::{TimeZone as _, Utc};
+use fitbit_auth::{
+    AccessToken, ClientConfig, ClientSecret, Error, FileStore, RefreshToken, Scope, Scopes,
+    StoredCredentials, TokenSet, TokenStore, TokenStoreExt,
+};
+
+fn tokens() -> TokenSet {
+    TokenSet {
+        access_token: AccessToken::new("file-test-access-token-0123456789"),
+        refresh_token: Some(RefreshToken::new("file-test-refresh-token-0123456789")),
+        user_id: Some("GGNJL9".into()),
+        scopes: Scopes::from([Scope::Activity, Scope::Sleep]),
+        token_type: "Bearer".into(),
+        expires_at: Utc.with_ymd_and_hms(2026, 3, 1, 20, 0, 0).unwrap(),
+        obtained_at: Some(Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()),
+    }
+}
+
+fn credentials() -> StoredCredentials {
+    StoredCredentials {
+        client: Some(ClientConfig {
+            client_id: "23ABCD".into(),
+            client_secret: Some(ClientSecret::new("file-test-client-secret-0123456789")),
+            redirect_uri: Some("http://127.0.0.1:8080/callback".into()),
+        }),
+        token: Some(tokens()),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_missing_file_is_an_empty_store_and_a_saved_one_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path().join("nested/dir/credentials.json"));
+    assert!(store.load().await.unwrap().is_empty());
+
+    store.update(|record| *record = credentials()).await.unwrap();
+    assert_eq!(store.load().await.unwrap(), credentials());
+
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(store.path()).unwrap()).unwrap();
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["client"]["client_id"], "23ABCD");
+    assert_eq!(json["client"]["client_secret"], "file-test-client-secret-0123456789");
+    assert_eq!(json["token"]["scope"], "activity sleep");
+    assert_eq!(json["token"]["expires_at"], "2026-03-01T20:00:00Z");
+
+    // Only the file and its lock are left in the directory: no temp files.
+    let mut names: Vec<_> = std::fs::read_dir(store.path().parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["credentials.json", "credentials.json.lock"]);
+}
+
+#[tokio::test]
+async fn fields_written_by_other_tools_survive_a_save() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("credentials.json");
+    std::fs::write(&path, r#"{"version":1,"client":{"client_id":"23ABCD"},"cli":{"default_units":"en_GB"}}"#)
+        .unwrap();
+    let store = FileStore::new(&path);
+    store.update(|record| record.token = Some(tokens())).await.unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(json["cli"]["default_units"], "en_GB");
+    assert_eq!(json["client"]["client_id"], "23ABCD");
+    assert!(json["token"]["access_token"].is_string());
+}
+
+#[tokio::test]
+async fn broken_or_newer_files_are_store_errors_that_do_not_echo_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("credentials.json");
+    let store = FileStore::new(&path);
+
+    std::fs::write(&path, r#"{"token":{"access_token":"SECRET-IN-BROKEN-FILE-123","expires_at":42}}"#)
+        .unwrap();
+    let err = store.load().await.unwrap_err();
+    assert!(matches!(err, Error::Store(_)), "{err:?}");
+    assert!(!err.to_string().contains("SECRET-IN-BROKEN-FILE-123"), "{err}");
+
+    std::fs::write(&path, b"{\"token\": {\"access_tok").unwrap();
+    assert!(matches!(store.load().await, Err(Error::Store(_))));
+
+    std::fs::write(&path, r#"{"version":2}"#).unwrap();
+    let err = store.load().await.unwrap_err();
+    assert!(err.to_string().contains("version 2"), "{err}");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_file_is_created_0600_and_replacing_a_looser_file_tightens_it() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path().join("new-dir/credentials.json"));
+    store.update(|record| *record = credentials()).await.unwrap();
+    assert_eq!(mode(store.path()), 0o600);
+    assert_eq!(mode(store.lock_path()), 0o600);
+    assert_eq!(mode(store.path().parent().unwrap()), 0o700, "a directory we create is private too");
+
+    // A file someone made world-readable is replaced by a 0600 one (a new
+    // inode: the rename never exposes the new content under the old mode).
+    let loose = dir.path().join("loose.json");
+    std::fs::write(&loose, "{}").unwrap();
+    std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let store = FileStore::new(&loose);
+    store.update(|record| *record = credentials()).await.unwrap();
+    assert_eq!(mode(&loose), 0o600);
+}
+
+#[tokio::test]
+async fn the_lock_excludes_other_handles_until_released() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path().join("credentials.json"));
+    let other_process = || File::options().read(true).write(true).open(store.lock_path()).unwrap();
+
+    let held = store.lock().await.unwrap();
+    // Another open file description (as in another process) cannot take it.
+    assert!(matches!(other_process().try_lock(), Err(std::fs::TryLockError::WouldBlock)));
+    drop(held);
+    let other = other_process();
+    other.try_lock().expect("free once released");
+
+    // And while someone else holds it, our lock waits; it completes once they let go.
+    let waiting = tokio::spawn({
+        let store = store.clone();
+        async move {
+            let mut locked = store.lock().await.unwrap();
+            locked.save(&credentials()).await.unwrap();
+        }
+    });
+    assert!(store.load().await.unwrap().is_empty(), "the waiting save has not happened");
+    other.unlock().unwrap();
+    waiting.await.unwrap();
+    assert_eq!(store.load().await.unwrap(), credentials());
+}
