@@ -8,14 +8,21 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use fitbit_api::prelude::*;
-use fitbit_api::{Action, Client, Error};
+use fitbit_api::{Action, Client, Error, RetryPolicy};
 use fitbit_auth::{AccessToken, Authorizer};
 use futures::future::BoxFuture;
 use httpmock::MockServer;
 use support::{TEST_TOKEN, client_for};
 
+/// One attempt, no waiting: these tests are about classifying the answer.
 async fn profile_error(server: &MockServer) -> Error {
-    client_for(server).get_profile().send().await.map(|_| ()).map_err(Error::from).expect_err("an error")
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .bearer_token(TEST_TOKEN)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    client.get_profile().send().await.map(|_| ()).map_err(Error::from).expect_err("an error")
 }
 
 async fn serve(status: u16, headers: &[(&str, &str)], body: &str) -> MockServer {
@@ -211,7 +218,8 @@ async fn a_refused_connection_is_transient() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let client = Client::builder().base_url(url).bearer_token(TEST_TOKEN).build().unwrap();
+    let client =
+        Client::builder().base_url(url).bearer_token(TEST_TOKEN).retry_policy(RetryPolicy::none()).build().unwrap();
 
     let err = client.get_profile().send().await.map(|_| ()).map_err(Error::from).expect_err("refused");
 
