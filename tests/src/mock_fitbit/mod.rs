@@ -403,3 +403,6 @@ impl std::fmt::Debug for MockFitbit {
         f.debug_struct("MockFitbit").field("addr", &self.addr).finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests;
