@@ -212,7 +212,8 @@ impl Session {
         Ok(self.refresh(Some(rejected)).await?.access_token)
     }
 
-    /// Refreshes now, even if the current token is still good.
+    /// Gets a newer token than the current one, even if that one is still
+    /// good: a refresh, unless another process has already stored a newer pair.
     pub async fn refresh_now(&self) -> Result<TokenSet, Error> {
         let current = self.tokens().await?.ok_or_else(not_signed_in)?;
         self.refresh(Some(&current.access_token)).await
