@@ -472,7 +472,11 @@ impl From<progenitor_client::Error<ErrorEnvelope>> for Error {
             P::ErrorResponse(response) => {
                 let status = response.status().as_u16();
                 let reset = rate_limit_reset(response.headers());
-                Error::from_api(ApiError { status, envelope: Box::new(response.into_inner()), rate_limit_reset: reset })
+                Error::from_api(ApiError {
+                    status,
+                    envelope: Box::new(response.into_inner()),
+                    rate_limit_reset: reset,
+                })
             }
             P::UnexpectedResponse(response) if !response.status().is_success() => Error::from_api(ApiError {
                 status: response.status().as_u16(),
