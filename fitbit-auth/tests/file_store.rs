@@ -83,6 +83,9 @@ async fn broken_or_newer_files_are_store_errors_that_do_not_echo_secrets() {
     assert!(matches!(err, Error::Store(_)), "{err:?}");
     assert!(!err.to_string().contains("SECRET-IN-BROKEN-FILE-123"), "{err}");
 
+    std::fs::write(&path, b" \n").unwrap();
+    assert!(store.load().await.unwrap().is_empty(), "an empty (touched) file holds nothing yet");
+
     std::fs::write(&path, b"{\"token\": {\"access_tok").unwrap();
     assert!(matches!(store.load().await, Err(Error::Store(_))));
 

@@ -78,7 +78,9 @@ fn secret_newtypes_and_the_types_holding_them_redact_debug_and_display() {
     let client = builder.build().unwrap();
     assert_clean("OAuthClient", &debug_forms(&client), &secrets);
 
-    let pending = client.authorization_request().scope(Scope::Sleep).pkce(pkce).build().unwrap();
+    let request = client.authorization_request().scope(Scope::Sleep).pkce(pkce.clone());
+    assert_clean("AuthorizationRequest", &debug_forms(&request), &secrets);
+    let pending = request.build().unwrap();
     assert_clean("PendingAuthorization", &debug_forms(&pending), &secrets);
     let state = CsrfState::new("state-value-2468");
     assert_clean("CsrfState", &debug_forms(&state), &["state-value-2468"]);

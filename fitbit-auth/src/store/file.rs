@@ -154,6 +154,10 @@ fn read_file(path: &Path) -> Result<StoredCredentials, Error> {
         Err(err) => return Err(Error::Store(format!("could not read {}: {err}", path.display()))),
     };
     warn_if_readable_by_others(path);
+    // A file created empty (`touch`) holds nothing yet.
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(StoredCredentials::default());
+    }
     // serde's messages can quote the offending value, which may be a token:
     // report only where the file is broken.
     let document: FileFormat = serde_json::from_slice(&bytes).map_err(|err| {
