@@ -40,7 +40,9 @@ mod client;
 mod clock;
 mod governor;
 mod middleware;
+mod pagination;
 mod retry;
+mod user_time;
 mod values;
 
 // Written by `cargo xtask regen`; never edit it by hand. rustfmt would
@@ -55,6 +57,7 @@ pub use fitbit_auth::{Action, ApiError, Error, ErrorEnvelope};
 pub use generated_client::{ByteStream, Client, ResponseValue, builder, prelude, types};
 pub use governor::{Governor, RateLimitPolicy, RateLimitStatus};
 pub use middleware::Middleware;
+pub use pagination::{ItemStream, ListQuery, Page};
 pub use retry::RetryPolicy;
 pub use values::{ClockTime, FitbitDate, LocalDateTime, NumericString, ParseValueError, UnitSystem};
 

@@ -213,7 +213,13 @@ impl Client {
             let (response, envelope) = buffer_error(response).await?;
             let Some(mut retry) = spare else { return Ok(response) };
             match status {
-                StatusCode::UNAUTHORIZED if envelope.has_error_type("expired_token") && !refreshed => {
+                // `invalid_token` too: another process may have refreshed, and
+                // the session then hands out the newer token it stored.
+                StatusCode::UNAUTHORIZED
+                    if (envelope.has_error_type("expired_token")
+                        || envelope.has_error_type("invalid_token"))
+                        && !refreshed =>
+                {
                     refreshed = true;
                     let rejected = bearer_of(retry.headers());
                     match middleware.authorizer().refresh_after_rejection(&rejected).await {

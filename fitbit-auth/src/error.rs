@@ -48,6 +48,12 @@ pub enum Error {
         api: ApiError,
     },
 
+    /// `invalid_client`: Fitbit refused the app's client id or secret (or the
+    /// way they were sent). Signing in again will not help; fix the app's
+    /// configuration.
+    #[error("Fitbit refused the client credentials; check the client id and secret{}", detail(.0))]
+    InvalidClient(ApiError),
+
     /// 403 for another reason: for example intraday data without Fitbit's
     /// approval, or another user's private data.
     #[error("forbidden{}", detail(.0))]
@@ -183,6 +189,8 @@ pub enum Action {
     RetryLater,
     /// Fix the request (a parameter, a missing resource, a conflict).
     FixRequest,
+    /// Fix the app's client id or secret.
+    CheckClientCredentials,
     /// The legacy API is gone: move to the Google Health API.
     MigrateToGoogleHealthApi,
     /// Nothing sensible to do automatically; report it.
@@ -284,6 +292,7 @@ impl Error {
             410 => Error::Retired { api: Some(api) },
             429 => Error::RateLimited { reset_in: api.rate_limit_reset, sent: true, api: Some(api) },
             _ if has("expired_token") => Error::TokenExpired(api),
+            _ if has("invalid_client") => Error::InvalidClient(api),
             _ if has("invalid_grant") => Error::SignInRequired {
                 reason: "the refresh token was refused (used, revoked or expired)".into(),
                 api: Some(api),
@@ -318,6 +327,7 @@ impl Error {
                 Action::FixRequest
             }
             Error::Authorization(AuthorizationError::AccessDenied) => Action::SignInAgain,
+            Error::InvalidClient(_) => Action::CheckClientCredentials,
             Error::Forbidden(_)
             | Error::InvalidResponse { .. }
             | Error::Authorization(_)
@@ -332,6 +342,7 @@ impl Error {
         match self {
             Error::TokenExpired(api)
             | Error::Forbidden(api)
+            | Error::InvalidClient(api)
             | Error::NotFound(api)
             | Error::Conflict(api)
             | Error::Api(api)

@@ -177,13 +177,41 @@ async fn expired_token_is_refreshed_once_and_the_request_retried() {
 }
 
 #[tokio::test]
+async fn an_invalid_token_gets_one_refresh_in_case_another_process_rotated_it() {
+    let server = MockServer::start_async().await;
+    let invalid = server
+        .mock_async(|when, then| {
+            when.method("GET").path("/1/user/-/profile.json").header("authorization", "Bearer old-token");
+            then.status(401)
+                .body(r#"{"errors":[{"errorType":"invalid_token","message":"Access token invalid"}]}"#);
+        })
+        .await;
+    let fresh = server
+        .mock_async(|when, then| {
+            when.method("GET").path("/1/user/-/profile.json").header("authorization", "Bearer new-token");
+            then.status(200).body(r#"{"user":{"encodedId":"GGNJL9"}}"#);
+        })
+        .await;
+    let authorizer = Arc::new(RotatingToken::default());
+    let client =
+        Client::builder().base_url(server.base_url()).shared_authorizer(authorizer.clone()).build().unwrap();
+
+    client.get_profile().send().await.expect("the retry succeeds");
+
+    assert_eq!(authorizer.refreshes.load(Ordering::SeqCst), 1);
+    invalid.assert_calls_async(1).await;
+    fresh.assert_calls_async(1).await;
+}
+
+#[tokio::test]
 async fn other_401s_are_not_retried() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
             when.method("GET").path("/1/user/-/profile.json");
-            then.status(401)
-                .body(r#"{"errors":[{"errorType":"invalid_token","message":"Access token invalid"}]}"#);
+            then.status(401).body(
+                r#"{"errors":[{"errorType":"authorization","message":"Authorization header required"}]}"#,
+            );
         })
         .await;
     let authorizer = Arc::new(RotatingToken::default());
@@ -218,8 +246,12 @@ async fn a_refused_connection_is_transient() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let client =
-        Client::builder().base_url(url).bearer_token(TEST_TOKEN).retry_policy(RetryPolicy::none()).build().unwrap();
+    let client = Client::builder()
+        .base_url(url)
+        .bearer_token(TEST_TOKEN)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
 
     let err = client.get_profile().send().await.map(|_| ()).map_err(Error::from).expect_err("refused");
 
