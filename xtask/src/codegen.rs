@@ -41,7 +41,19 @@ pub fn render_all(spec: &Spec) -> Result<Vec<GeneratedFile>, Error> {
             path: PathBuf::from(crate::contract::CONTRACT_TESTS_PATH),
             contents: render_contract_tests(spec)?,
         },
+        GeneratedFile {
+            path: PathBuf::from(crate::cli::CLI_COMMANDS_PATH),
+            contents: render_cli_commands(spec)?,
+        },
     ])
+}
+
+/// The CLI's commands, formatted, with the `@generated` header.
+pub fn render_cli_commands(spec: &Spec) -> Result<String, Error> {
+    let source = crate::cli::render(spec);
+    let file: syn::File =
+        syn::parse_str(&source).map_err(|e| Error::Generate(format!("CLI commands: {e}")))?;
+    Ok(format!("{}{}", header(), prettyplease::unparse(&file)))
 }
 
 /// The contract tests, formatted, with the `@generated` header.

@@ -168,7 +168,7 @@ fn text_sample(text: &str) -> Sample {
 }
 
 /// progenitor's name for a parameter's builder method.
-fn rust_ident(api_name: &str) -> String {
+pub(crate) fn rust_ident(api_name: &str) -> String {
     let mut out = String::new();
     let mut previous_lower = false;
     for c in api_name.chars() {

@@ -7,6 +7,7 @@
 //! It is a library as well as a binary so that the workspace tests can run the
 //! same checks: a forgotten `cargo xtask regen` fails `cargo test`.
 
+pub mod cli;
 pub mod codegen;
 pub mod contract;
 pub mod coverage;
