@@ -45,7 +45,23 @@ pub fn render_all(spec: &Spec) -> Result<Vec<GeneratedFile>, Error> {
             path: PathBuf::from(crate::cli::CLI_COMMANDS_PATH),
             contents: render_cli_commands(spec)?,
         },
+        GeneratedFile { path: PathBuf::from(HTTPMOCK_PATH), contents: render_httpmock(spec)? },
     ])
+}
+
+/// Where the typed mocks go.
+pub const HTTPMOCK_PATH: &str = "fitbit-api-httpmock/src/generated_httpmock.rs";
+
+/// Typed `httpmock` expectations for every operation (progenitor's httpmock
+/// generator, with the client's settings so types line up).
+pub fn render_httpmock(spec: &Spec) -> Result<String, Error> {
+    let openapi = generator_input(spec);
+    let mut generator = Generator::new(&client_settings());
+    let tokens = generator.httpmock(&openapi, "fitbit_api").map_err(|e| Error::Generate(e.to_string()))?;
+    let mut file: syn::File =
+        syn::parse2(tokens).map_err(|e| Error::Generate(format!("progenitor httpmock output: {e}")))?;
+    DefaultUserId.visit_file_mut(&mut file);
+    Ok(format!("{}{}", header(), prettyplease::unparse(&file)))
 }
 
 /// The CLI's commands, formatted, with the `@generated` header.
