@@ -132,17 +132,23 @@ impl ClientHooks<Middleware> for Client {
     }
 
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
-        let span = tracing::info_span!(
-            "fitbit.request",
-            operation = info.operation_id,
-            method = %request.method(),
-            path = request.url().path(),
-            status = tracing::field::Empty,
-            attempt = tracing::field::Empty,
-            rate_limit_remaining = tracing::field::Empty,
-        );
-        self.send_with_retries(request).instrument(span).await
+        let span = request_span(info.operation_id, &request);
+        self.send_with_retries(request, &span).instrument(span.clone()).await
     }
+}
+
+/// The span every request runs in; `attempt`, `status` and
+/// `rate_limit_remaining` are recorded as answers arrive.
+pub(crate) fn request_span(operation: &str, request: &Request) -> tracing::Span {
+    tracing::info_span!(
+        "fitbit.request",
+        operation,
+        method = %request.method(),
+        path = request.url().path(),
+        status = tracing::field::Empty,
+        attempt = tracing::field::Empty,
+        rate_limit_remaining = tracing::field::Empty,
+    )
 }
 
 impl Client {
@@ -172,7 +178,11 @@ impl Client {
 
     /// Sends `request`, refreshing once after `expired_token`, waiting out
     /// 429s and retrying transient failures as the policy allows.
-    pub(crate) async fn send_with_retries(&self, request: Request) -> reqwest::Result<Response> {
+    pub(crate) async fn send_with_retries(
+        &self,
+        request: Request,
+        span: &tracing::Span,
+    ) -> reqwest::Result<Response> {
         let middleware = self.inner();
         let policy = middleware.retry_policy();
         let clock = &middleware.shared.clock;
@@ -190,7 +200,7 @@ impl Client {
             attempt += 1;
             let within_time =
                 |clock: &Arc<dyn Clock>| clock.now().saturating_duration_since(started) < policy.max_elapsed;
-            let response = match self.send_attempt(current, attempt).await {
+            let response = match self.send_attempt(current, attempt, span).await {
                 Ok(response) => response,
                 Err(err) => {
                     transient_failures += 1;
@@ -264,8 +274,12 @@ impl Client {
     }
 
     /// One trip to the server, recorded on the current span.
-    async fn send_attempt(&self, request: Request, attempt: u32) -> reqwest::Result<Response> {
-        let span = tracing::Span::current();
+    async fn send_attempt(
+        &self,
+        request: Request,
+        attempt: u32,
+        span: &tracing::Span,
+    ) -> reqwest::Result<Response> {
         span.record("attempt", attempt);
         let result = self.client().execute(request).await;
         match &result {

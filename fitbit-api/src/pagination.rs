@@ -14,6 +14,7 @@ use futures::{Stream, TryStreamExt, stream};
 use progenitor_client::ResponseValue;
 use reqwest::header::{ACCEPT, HeaderValue};
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
 
 use crate::generated_client::Client;
 use crate::generated_client::prelude::*;
@@ -253,7 +254,12 @@ impl Client {
             .build()
             .map_err(|err| Error::InvalidRequest(format!("next page link: {err}")))?;
         self.prepare(&mut request).await?;
-        let response = self.send_with_retries(request).await.map_err(|err| Error::from_transport(&err))?;
+        let span = crate::middleware::request_span("next_page", &request);
+        let response = self
+            .send_with_retries(request, &span)
+            .instrument(span.clone())
+            .await
+            .map_err(|err| Error::from_transport(&err))?;
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(|err| Error::from_transport(&err))?;

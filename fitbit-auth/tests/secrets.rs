@@ -3,19 +3,13 @@
 
 mod common;
 
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-
 use common::{expired, follow_authorize_url, oauth_client};
 use fitbit_auth::{
     AccessToken, AuthorizationCode, ClientConfig, ClientSecret, CsrfState, Error, MemoryStore, OAuthClient,
     PkceChallenge, PkceVerifier, RefreshToken, Scope, Session, StoredCredentials, TokenStore, TokenStoreExt,
 };
 use fitbit_tests::mock_fitbit::{CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, MockConfig, MockFitbit};
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Metadata, Subscriber};
+use fitbit_tests::tracing_capture::CapturedTracing;
 
 /// Asserts that none of `secrets` occurs in `text`.
 fn assert_clean(what: &str, text: &str, secrets: &[&str]) {
@@ -142,54 +136,6 @@ async fn errors_from_fitbit_that_echo_tokens_are_scrubbed() {
     assert_clean("expired_token error", &format!("{err}"), &secrets);
 }
 
-/// Collects every field of every span and event, formatted with `Debug`.
-#[derive(Clone, Default)]
-struct CapturedTracing {
-    text: Arc<Mutex<String>>,
-    next_id: Arc<AtomicU64>,
-}
-
-struct Collect<'a>(&'a mut String);
-
-impl Visit for Collect<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        let _ = write!(self.0, "{}={value:?} ", field.name());
-    }
-}
-
-impl Subscriber for CapturedTracing {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-
-    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
-        Some(tracing::level_filters::LevelFilter::TRACE)
-    }
-
-    fn new_span(&self, span: &Attributes<'_>) -> Id {
-        let mut text = self.text.lock().unwrap();
-        let _ = write!(text, "\nspan {} ", span.metadata().name());
-        span.record(&mut Collect(&mut text));
-        Id::from_u64(self.next_id.fetch_add(1, Ordering::Relaxed) + 1)
-    }
-
-    fn record(&self, _: &Id, values: &Record<'_>) {
-        values.record(&mut Collect(&mut self.text.lock().unwrap()));
-    }
-
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-
-    fn event(&self, event: &Event<'_>) {
-        let mut text = self.text.lock().unwrap();
-        let _ = write!(text, "\n{} {} ", event.metadata().level(), event.metadata().target());
-        event.record(&mut Collect(&mut text));
-    }
-
-    fn enter(&self, _: &Id) {}
-
-    fn exit(&self, _: &Id) {}
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn tracing_output_of_a_whole_sign_in_refresh_and_sign_out_holds_no_secret() {
     let capture = CapturedTracing::default();
@@ -223,7 +169,7 @@ async fn tracing_output_of_a_whole_sign_in_refresh_and_sign_out_holds_no_secret(
     let _ = session.oauth_client().refresh(&spent).await.unwrap_err();
     session.sign_out().await.unwrap();
 
-    let text = capture.text.lock().unwrap().clone();
+    let text = capture.text();
     assert!(text.contains("refreshed the Fitbit access token"), "the capture works:\n{text}");
     assert!(text.contains("the refresh answer was lost"), "{text}");
     let stored_refresh = store.snapshot();

@@ -2,5 +2,7 @@
 //!
 //! - [`mock_fitbit`]: a strict loopback stand-in for Fitbit's OAuth server and
 //!   the profile endpoint, for tests of sign-in, refresh and API calls.
+//! - [`tracing_capture`]: a subscriber that keeps what was logged, as text.
 
 pub mod mock_fitbit;
+pub mod tracing_capture;
