@@ -36,3 +36,8 @@ pub async fn signed_in_client() -> Result<Client, Error> {
     }
     builder.build()
 }
+
+/// The README's Rust examples compile (and the typed-mock one runs) as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

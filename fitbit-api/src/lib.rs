@@ -64,10 +64,5 @@ pub use values::{ClockTime, FitbitDate, LocalDateTime, NumericString, ParseValue
 /// The errors the generated builders return before conversion into [`Error`].
 pub type RawError = progenitor_client::Error<ErrorEnvelope>;
 
-/// The README's examples compile as doctests.
-#[doc = include_str!("../../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;
-
 /// `Result` with the SDK's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
