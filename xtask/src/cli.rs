@@ -150,9 +150,9 @@ fn render_operation(spec: &Spec, op: &OperationRef<'_>) -> String {
             kind.value_parser(),
             default.map(|d| format!(".default_value({d:?})")).unwrap_or_default(),
         );
-        let _ = write!(
+        let _ = writeln!(
             setters,
-            "if let Some(value) = matches.get_one::<{}>({flag:?}) {{ request = request.{setter}({}); }}\n",
+            "if let Some(value) = matches.get_one::<{}>({flag:?}) {{ request = request.{setter}({}); }}",
             kind.rust_type(),
             kind.argument()
         );
@@ -165,7 +165,7 @@ fn render_operation(spec: &Spec, op: &OperationRef<'_>) -> String {
                 "The whole request body ({schema_name}) as JSON, or @path to a file holding it; the field flags below override its fields."
             )
         );
-        let _ = write!(setters, "let mut body = body_from_json_flag(matches)?;\n");
+        let _ = writeln!(setters, "let mut body = body_from_json_flag(matches)?;");
         for (property, kind) in properties {
             let mut flag = kebab(&property);
             if flag_names.contains(&flag) {
@@ -177,16 +177,16 @@ fn render_operation(spec: &Spec, op: &OperationRef<'_>) -> String {
                 ".arg(clap::Arg::new({flag:?}).long({flag:?}).help({help:?}).value_parser({}))",
                 kind.value_parser()
             );
-            let _ = write!(
+            let _ = writeln!(
                 setters,
-                "if let Some(value) = matches.get_one::<{}>({flag:?}) {{ body.insert({property:?}.to_string(), {}); }}\n",
+                "if let Some(value) = matches.get_one::<{}>({flag:?}) {{ body.insert({property:?}.to_string(), {}); }}",
                 kind.rust_type(),
                 kind.json()
             );
         }
-        let _ = write!(
+        let _ = writeln!(
             setters,
-            "request = request.body(parse_body::<fitbit_api::types::{schema_name}>(body)?);\n"
+            "request = request.body(parse_body::<fitbit_api::types::{schema_name}>(body)?);"
         );
     }
     let finish = match success_kind(spec, op) {
@@ -217,15 +217,7 @@ enum Success {
 }
 
 fn success_kind(spec: &Spec, op: &OperationRef<'_>) -> Success {
-    let media = op
-        .operation
-        .responses
-        .responses
-        .iter()
-        .filter(|(status, _)| status.to_string().starts_with('2'))
-        .filter_map(|(_, response)| spec.response(response))
-        .find_map(|response| response.content.keys().next().cloned());
-    match media.as_deref() {
+    match spec.success_media(op).as_deref() {
         Some("application/json") => Success::Json,
         Some(_) => Success::Raw,
         None => Success::Empty,

@@ -75,7 +75,7 @@ fn render_operation(spec: &Spec, op: &OperationRef<'_>) -> String {
         "Expect {{ operation: \"{id}\", method: \"{method}\", path: \"{path}\", query: &[{queries}], status: {status} }}"
     );
     let call = format!("|client| async move {{ client.{id}(){setters}.send().await }}");
-    let success = success_media(spec, op);
+    let success = spec.success_media(op);
     match success.as_deref() {
         Some("application/json") => {
             format!("#[tokio::test]\nasync fn {id}() {{\n    run_json({expect}, {call}).await;\n}}\n\n")
@@ -101,17 +101,6 @@ fn success_status(op: &OperationRef<'_>) -> u16 {
         })
         .min()
         .unwrap_or(200)
-}
-
-/// The media type of the success body, or `None` when the success is bodiless.
-fn success_media(spec: &Spec, op: &OperationRef<'_>) -> Option<String> {
-    op.operation
-        .responses
-        .responses
-        .iter()
-        .filter(|(status, _)| status.to_string().starts_with('2'))
-        .filter_map(|(_, response)| spec.response(response))
-        .find_map(|response| response.content.keys().next().cloned())
 }
 
 fn sample_for(spec: &Spec, format: &ParameterSchemaOrContent) -> Sample {

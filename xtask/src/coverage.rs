@@ -36,13 +36,8 @@ pub fn compute(spec: &Spec, root: &Path) -> Vec<OperationCoverage> {
         .iter()
         .map(|op| {
             let operation_id = op.name();
-            let success_schema = op
-                .operation
-                .responses
-                .responses
-                .iter()
-                .filter(|(status, _)| status.to_string().starts_with('2'))
-                .filter_map(|(_, response)| spec.response(response))
+            let success_schema = spec
+                .success_responses(op)
                 .flat_map(|response| response.content.values())
                 .find_map(|content| content.schema.as_ref().and_then(schema_ref_name))
                 .map(String::from);

@@ -103,6 +103,21 @@ impl Spec {
         }
     }
 
+    /// The operation's success (2xx) responses, resolved.
+    pub fn success_responses<'a>(&'a self, op: &OperationRef<'a>) -> impl Iterator<Item = &'a Response> + 'a {
+        op.operation
+            .responses
+            .responses
+            .iter()
+            .filter(|(status, _)| status.to_string().starts_with('2'))
+            .filter_map(|(_, response)| self.response(response))
+    }
+
+    /// The media type of the success body, or `None` when the success is bodiless.
+    pub fn success_media(&self, op: &OperationRef<'_>) -> Option<String> {
+        self.success_responses(op).find_map(|response| response.content.keys().next().cloned())
+    }
+
     /// The operation's parameters (path-item ones first), resolved.
     pub fn parameters<'a>(&'a self, op: &OperationRef<'a>) -> Vec<&'a Parameter> {
         op.path_parameters
