@@ -1,7 +1,24 @@
-//! `fitbit`: interim entry point wiring the generated API commands; the
-//! sign-in and token commands replace this file.
+//! `fitbit`: sign in to the Fitbit Web API, keep the tokens fresh, and call it.
+//!
+//! ```text
+//! fitbit login --client-id ID [--client-secret S] [--scope "activity heartrate"] [--no-browser]
+//! fitbit token status | refresh | revoke
+//! fitbit profile
+//! fitbit <area> <operation> [options]      # every operation of the Web API, e.g.
+//! fitbit heart-rate-intraday get-heartrate-intraday-by-date --date today --detail-level 1min
+//! ```
+//!
+//! See `fitbit --help` (exit codes, environment) and the crate's README.
 
 mod api_commands;
+mod cli;
+mod config;
+mod errors;
+mod login;
+mod loopback;
+mod output;
+mod token;
+
 // Written by `cargo xtask regen`; never edit it by hand.
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic)]
@@ -9,43 +26,66 @@ mod generated_commands;
 
 use std::process::ExitCode;
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let matches = clap::Command::new("fitbit")
-        .subcommand_required(true)
-        .arg(
-            clap::Arg::new("api-url")
-                .long("api-url")
-                .env("FITBIT_API_URL")
-                .default_value(fitbit_api::DEFAULT_BASE_URL),
-        )
-        .subcommands(api_commands::commands())
-        .get_matches();
-    let token = std::env::var("FITBIT_ACCESS_TOKEN").unwrap_or_default();
-    let base = matches.get_one::<String>("api-url").cloned().unwrap_or_default();
-    let client = match fitbit_api::Client::builder().base_url(base).bearer_token(token).build() {
-        Ok(client) => client,
+use clap::FromArgMatches as _;
+
+use crate::api_commands::Output;
+use crate::cli::{Builtin, GlobalArgs};
+use crate::config::Settings;
+use crate::errors::CliError;
+
+fn main() -> ExitCode {
+    let matches = cli::command(api_commands::commands()).get_matches();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("error: {err}");
+            CliError::failure(format!("could not start the async runtime: {err}")).report();
             return ExitCode::FAILURE;
         }
     };
-    let Some((area, area_matches)) = matches.subcommand() else { return ExitCode::FAILURE };
-    match api_commands::run(&client, area, area_matches).await {
-        Some(Ok(api_commands::Output::Json(value))) => {
-            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
-            ExitCode::SUCCESS
+    match runtime.block_on(run(&matches)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            err.report();
+            err.exit.into()
         }
-        Some(Ok(api_commands::Output::Bytes(bytes))) => {
-            use std::io::Write as _;
-            let _ = std::io::stdout().write_all(&bytes);
-            ExitCode::SUCCESS
-        }
-        Some(Ok(api_commands::Output::Empty)) => ExitCode::SUCCESS,
-        Some(Err(err)) => {
-            eprintln!("error: {err}");
-            ExitCode::FAILURE
-        }
-        None => ExitCode::FAILURE,
     }
+}
+
+async fn run(matches: &clap::ArgMatches) -> Result<(), CliError> {
+    let global = GlobalArgs::from_arg_matches(matches).map_err(|err| CliError::usage(err.to_string()))?;
+    let settings = Settings::resolve(global)?;
+    let Some((name, area_matches)) = matches.subcommand() else {
+        return Err(CliError::usage("no command given; see `fitbit --help`"));
+    };
+    if !cli::is_builtin(name) {
+        return api_operation(&settings, name, area_matches).await;
+    }
+    match Builtin::from_arg_matches(matches).map_err(|err| CliError::usage(err.to_string()))? {
+        Builtin::Login(args) => login::run(&settings, args).await,
+        Builtin::Token(command) => token::run(&settings, command).await,
+        Builtin::Profile => profile(&settings).await,
+    }
+}
+
+/// `fitbit <area> <operation> …`: the generated API commands, on the
+/// refreshing session.
+async fn api_operation(settings: &Settings, area: &str, matches: &clap::ArgMatches) -> Result<(), CliError> {
+    let client = settings.api_client().await?;
+    match api_commands::run(&client, area, matches).await {
+        Some(Ok(Output::Json(value))) => output::print_json(&value),
+        Some(Ok(Output::Bytes(bytes))) => output::print_bytes(&bytes),
+        Some(Ok(Output::Empty)) => Ok(()),
+        Some(Err(err)) => Err(err.into()),
+        None => Err(CliError::usage(format!("unknown command `{area}`; see `fitbit --help`"))),
+    }
+}
+
+/// `GET /1/user/-/profile.json`, re-encoded from the typed answer.
+async fn profile(settings: &Settings) -> Result<(), CliError> {
+    use fitbit_api::prelude::*;
+    let client = settings.api_client().await?;
+    let profile = client.get_profile().send().await.map_err(fitbit_api::Error::from)?.into_inner();
+    let json = serde_json::to_value(&profile)
+        .map_err(|err| CliError::failure(format!("could not encode the profile as JSON: {err}")))?;
+    output::print_json(&json)
 }

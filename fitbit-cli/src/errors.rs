@@ -1,0 +1,223 @@
+//! What a failed command prints on stderr, and its exit code.
+//!
+//! Exit codes (also in `fitbit --help`):
+//!
+//! | code | meaning |
+//! |------|---------|
+//! | 0 | success |
+//! | 1 | any other failure (busy port, time-out, token file, network setup) |
+//! | 2 | usage (clap, and arguments clap cannot check) |
+//! | 3 | sign-in required (not signed in, consent denied, refused tokens, missing scope, bad client) |
+//! | 4 | rate limited |
+//! | 5 | temporary failure: retry later |
+//! | 6 | retired endpoint (HTTP 410 Gone) |
+
+use std::fmt;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use fitbit_auth::{Action, AuthorizationError, Error};
+
+/// The exit code classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    Failure = 1,
+    Usage = 2,
+    SignIn = 3,
+    RateLimited = 4,
+    Transient = 5,
+    Retired = 6,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// A failure as the user sees it: one line of what went wrong, an optional
+/// line of what to do, and the exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub hint: Option<String>,
+    pub exit: Exit,
+}
+
+impl CliError {
+    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
+        Self { message: message.into(), hint: None, exit }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Wrong or missing arguments.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(Exit::Usage, message)
+    }
+
+    /// Any other failure.
+    pub fn failure(message: impl Into<String>) -> Self {
+        Self::new(Exit::Failure, message)
+    }
+
+    /// The token file holds no tokens (or no client settings).
+    pub fn not_signed_in(token_file: &Path) -> Self {
+        Self::new(Exit::SignIn, format!("not signed in: {} holds no tokens", token_file.display()))
+            .with_hint("run `fitbit login --client-id <your app's client id>`")
+    }
+
+    /// Prints the error on stderr.
+    pub fn report(&self) {
+        eprintln!("{self}");
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "fitbit: error: {}", self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\nfitbit: what to do: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<Error> for CliError {
+    fn from(err: Error) -> Self {
+        let exit = exit_for(&err);
+        let hint = hint_for(&err);
+        CliError { message: collapse_repeated_prefix(err.to_string()), hint, exit }
+    }
+}
+
+/// `sign-in required: sign-in required: …` → `sign-in required: …`: an error
+/// that travelled through the client's hooks can carry its class twice.
+fn collapse_repeated_prefix(message: String) -> String {
+    match message.split_once(": ") {
+        Some((head, rest)) if rest.starts_with(&format!("{head}: ")) => rest.to_string(),
+        _ => message,
+    }
+}
+
+/// The exit code of an SDK error, by class.
+pub fn exit_for(err: &Error) -> Exit {
+    match err {
+        Error::SignInRequired { .. }
+        | Error::TokenExpired(_)
+        | Error::MissingScope { .. }
+        | Error::InvalidClient(_)
+        | Error::Authorization(_) => Exit::SignIn,
+        Error::RateLimited { .. } => Exit::RateLimited,
+        Error::Transient { .. } => Exit::Transient,
+        Error::Retired { .. } => Exit::Retired,
+        Error::InvalidRequest(_) => Exit::Usage,
+        _ => Exit::Failure,
+    }
+}
+
+/// What to do, from [`Error::action`].
+pub fn hint_for(err: &Error) -> Option<String> {
+    if let Error::Authorization(reason) = err {
+        return Some(match reason {
+            AuthorizationError::AccessDenied => {
+                "run `fitbit login` again and allow access on Fitbit's consent page".into()
+            }
+            AuthorizationError::OAuth { .. } => {
+                "check the client id, the redirect URI (exactly as registered) and the scopes, \
+                 then run `fitbit login` again"
+                    .into()
+            }
+            _ => "run `fitbit login` again; if this repeats, something other than Fitbit is \
+                  calling the sign-in address on this machine"
+                .into(),
+        });
+    }
+    if let Error::Store(_) = err {
+        return Some("check the token file (--token-file / FITBIT_TOKEN_FILE) and its directory".into());
+    }
+    Some(match err.action() {
+        Action::RefreshAndRetry => "run the command again; the access token is refreshed first".into(),
+        Action::SignInAgain => "run `fitbit login` again".into(),
+        Action::RequestScope(Some(scope)) => {
+            format!(
+                "run `fitbit login` again and grant the `{scope}` scope (all scopes are asked for by default)"
+            )
+        }
+        Action::RequestScope(None) => "run `fitbit login` again and grant the scope this call needs".into(),
+        Action::WaitAndRetry(Some(reset)) => format!(
+            "wait {} for the hourly quota to reset (around {}), then retry",
+            human_duration(reset),
+            (chrono::Local::now() + chrono::Duration::from_std(reset).unwrap_or_default()).format("%H:%M")
+        ),
+        Action::WaitAndRetry(None) => "wait for the hourly quota to reset, then retry".into(),
+        Action::RetryLater => "retry later".into(),
+        Action::FixRequest => "check the command's arguments (see `--help`)".into(),
+        Action::CheckClientCredentials => "check the app's client id and secret on dev.fitbit.com, then run \
+                                           `fitbit login --client-id <ID>` again"
+            .into(),
+        Action::MigrateToGoogleHealthApi => {
+            "move to the Google Health API (https://developers.google.com/health); \
+             this endpoint will not come back"
+                .into()
+        }
+        _ => return None,
+    })
+}
+
+/// `1h 05m`, `4m 10s`, `12s`.
+pub fn human_duration(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    let (days, hours, minutes, seconds) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    if days > 0 {
+        format!("{days}d {hours}h")
+    } else if hours > 0 {
+        format!("{hours}h {minutes:02}m")
+    } else if minutes > 0 {
+        format!("{minutes}m {seconds:02}s")
+    } else {
+        format!("{seconds}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api_error(status: u16, body: &str) -> Error {
+        Error::from_response(status, &Default::default(), body.as_bytes())
+    }
+
+    #[test]
+    fn classes_map_to_exit_codes() {
+        let invalid_grant = r#"{"errors":[{"errorType":"invalid_grant","message":"Refresh token invalid"}]}"#;
+        assert_eq!(exit_for(&api_error(400, invalid_grant)), Exit::SignIn);
+        assert_eq!(exit_for(&api_error(429, "")), Exit::RateLimited);
+        assert_eq!(exit_for(&api_error(503, "")), Exit::Transient);
+        assert_eq!(exit_for(&api_error(410, "")), Exit::Retired);
+        assert_eq!(exit_for(&api_error(404, "")), Exit::Failure);
+        assert_eq!(exit_for(&Error::Authorization(AuthorizationError::StateMismatch)), Exit::SignIn);
+    }
+
+    #[test]
+    fn hints_say_what_to_do() {
+        let err = CliError::from(Error::SignInRequired { reason: "x".into(), api: None });
+        assert_eq!(err.exit, Exit::SignIn);
+        assert!(err.to_string().contains("run `fitbit login` again"), "{err}");
+        let err = CliError::from(api_error(410, ""));
+        assert!(err.hint.unwrap().contains("Google Health API"));
+        let twice = Error::SignInRequired {
+            reason: "sign-in required: the refresh token was refused".into(),
+            api: None,
+        };
+        assert_eq!(CliError::from(twice).message, "sign-in required: the refresh token was refused");
+        assert_eq!(human_duration(Duration::from_secs(3_900)), "1h 05m");
+        assert_eq!(human_duration(Duration::from_secs(250)), "4m 10s");
+        assert_eq!(human_duration(Duration::from_secs(9)), "9s");
+    }
+}
