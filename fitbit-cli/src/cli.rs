@@ -51,8 +51,13 @@ pub struct Cli {
 /// Options every command takes, before or after the command name.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// The token file [default: <user config dir>/fitbit/credentials.json]
-    #[arg(long, global = true, env = "FITBIT_TOKEN_FILE", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "FITBIT_TOKEN_FILE",
+        value_name = "PATH",
+        help = "The token file [default: <user config dir>/fitbit/credentials.json]"
+    )]
     pub token_file: Option<PathBuf>,
 
     /// The API's base URL; also serves /oauth2/token, /oauth2/revoke and /1.1/oauth2/introspect
@@ -123,9 +128,13 @@ pub struct LoginArgs {
     #[arg(long = "scope", value_name = "SCOPES")]
     pub scopes: Vec<String>,
 
-    /// The redirect URI registered for the app, exactly as registered; it must be http:// on
-    /// 127.0.0.1, [::1] or localhost [default: the one in the token file, else http://127.0.0.1:8080/]
-    #[arg(long, env = "FITBIT_REDIRECT_URI", value_name = "URI")]
+    #[arg(
+        long,
+        env = "FITBIT_REDIRECT_URI",
+        value_name = "URI",
+        help = "The redirect URI registered for the app, exactly as registered; it must be http:// on \
+                127.0.0.1, [::1] or localhost [default: the one in the token file, else http://127.0.0.1:8080/]"
+    )]
     pub redirect_uri: Option<String>,
 
     /// Do not open a browser: print the consent page's URL (alone, on stdout) and wait
