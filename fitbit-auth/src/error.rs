@@ -234,8 +234,9 @@ fn opt_detail(api: &Option<ApiError>) -> String {
 pub(crate) fn scrub(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut run = String::new();
-    let token_char =
-        |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '+' | '/' | '=');
+    // Fitbit's tokens are JWTs (base64url and dots) and hex strings; `/` and
+    // `:` separate runs, so URLs in messages stay readable.
+    let token_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~');
     let flush = |run: &mut String, out: &mut String| {
         let looks_like_token = run.len() >= 24 && run.chars().any(|c| c.is_ascii_digit());
         if looks_like_token && !run.contains("://") && !run.starts_with("http") {
@@ -416,12 +417,17 @@ impl Error {
             Error::InvalidRequest(_) => ("invalid_request", None),
             _ => ("other", None),
         };
-        let hook = HookError {
-            kind: kind.to_string(),
-            message: self.to_string(),
-            reset_in_secs,
-            status: self.status(),
+        // The variant's own text, so that decoding does not repeat the prefix
+        // ("sign-in required: sign-in required: …").
+        let message = match self {
+            Error::SignInRequired { reason, api: Some(api) } => format!("{reason} ({api})"),
+            Error::SignInRequired { reason, api: None } => reason.clone(),
+            Error::Transient { message, .. } | Error::Store(message) | Error::InvalidRequest(message) => {
+                message.clone()
+            }
+            other => other.to_string(),
         };
+        let hook = HookError { kind: kind.to_string(), message, reset_in_secs, status: self.status() };
         serde_json::to_string(&hook).unwrap_or_else(|_| self.to_string())
     }
 
@@ -521,5 +527,36 @@ impl From<StatusCode> for Error {
     /// An error answer with no readable body.
     fn from(status: StatusCode) -> Self {
         Error::from_response(status.as_u16(), &HeaderMap::new(), b"")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hook_messages_round_trip_without_repeating_the_prefix() {
+        let original = Error::SignInRequired { reason: "no token is stored".into(), api: None };
+        let decoded = Error::from_hook_message(&original.to_hook_message());
+        assert_eq!(decoded.to_string(), original.to_string());
+        let limited = Error::RateLimited { reset_in: Some(Duration::from_secs(90)), sent: false, api: None };
+        let decoded = Error::from_hook_message(&limited.to_hook_message());
+        assert!(
+            matches!(decoded, Error::RateLimited { reset_in: Some(d), sent: false, .. } if d.as_secs() == 90)
+        );
+        let store = Error::Store("the token file is locked".into());
+        assert_eq!(Error::from_hook_message(&store.to_hook_message()).to_string(), store.to_string());
+    }
+
+    #[test]
+    fn scrub_hides_tokens_but_keeps_urls_readable() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJHR05KTDkiLCJleHAiOjE3MDk2MjIwMDB9.c2lnbmF0dXJl";
+        let text = format!(
+            "Refresh token invalid: 9f0e2d4c6b8a1f0e2d4c6b8a1f0e2d4c. Visit https://dev.fitbit.com/docs/oauth2 for more; access {jwt}"
+        );
+        let scrubbed = scrub(&text);
+        assert!(scrubbed.contains("https://dev.fitbit.com/docs/oauth2"), "{scrubbed}");
+        assert!(!scrubbed.contains("9f0e2d4c6b8a1f0e2d4c6b8a1f0e2d4c"), "{scrubbed}");
+        assert!(!scrubbed.contains("eyJhbGciOiJIUzI1NiJ9"), "{scrubbed}");
     }
 }

@@ -92,16 +92,7 @@ impl From<Error> for CliError {
     fn from(err: Error) -> Self {
         let exit = exit_for(&err);
         let hint = hint_for(&err);
-        CliError { message: collapse_repeated_prefix(err.to_string()), hint, exit }
-    }
-}
-
-/// `sign-in required: sign-in required: …` → `sign-in required: …`: an error
-/// that travelled through the client's hooks can carry its class twice.
-fn collapse_repeated_prefix(message: String) -> String {
-    match message.split_once(": ") {
-        Some((head, rest)) if rest.starts_with(&format!("{head}: ")) => rest.to_string(),
-        _ => message,
+        CliError { message: err.to_string(), hint, exit }
     }
 }
 
@@ -211,11 +202,10 @@ mod tests {
         assert!(err.to_string().contains("run `fitbit login` again"), "{err}");
         let err = CliError::from(api_error(410, ""));
         assert!(err.hint.unwrap().contains("Google Health API"));
-        let twice = Error::SignInRequired {
-            reason: "sign-in required: the refresh token was refused".into(),
-            api: None,
-        };
-        assert_eq!(CliError::from(twice).message, "sign-in required: the refresh token was refused");
+        // Through the client's hooks and back, the class is named once.
+        let refused = Error::SignInRequired { reason: "the refresh token was refused".into(), api: None };
+        let travelled = Error::from_hook_message(&refused.to_hook_message());
+        assert_eq!(CliError::from(travelled).message, "sign-in required: the refresh token was refused");
         assert_eq!(human_duration(Duration::from_secs(3_900)), "1h 05m");
         assert_eq!(human_duration(Duration::from_secs(250)), "4m 10s");
         assert_eq!(human_duration(Duration::from_secs(9)), "9s");
