@@ -2,7 +2,9 @@
 //!
 //! - [`mock_fitbit`]: a strict loopback stand-in for Fitbit's OAuth server and
 //!   the profile endpoint, for tests of sign-in, refresh and API calls.
+//! - [`fixtures`]: the in-tree response fixtures and the lossless-re-encoding check.
 //! - [`tracing_capture`]: a subscriber that keeps what was logged, as text.
 
+pub mod fixtures;
 pub mod mock_fitbit;
 pub mod tracing_capture;

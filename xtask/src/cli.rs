@@ -73,7 +73,7 @@ fn is_json_scalar(rust: &str) -> bool {
 }
 
 /// `Heart Rate Intraday` → `heart-rate-intraday`, `SpO2` → `spo2`.
-fn area_name(tag: &str) -> String {
+pub(crate) fn area_name(tag: &str) -> String {
     tag.to_lowercase().split_whitespace().collect::<Vec<_>>().join("-")
 }
 

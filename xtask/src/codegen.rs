@@ -46,6 +46,10 @@ pub fn render_all(spec: &Spec) -> Result<Vec<GeneratedFile>, Error> {
             contents: render_cli_commands(spec)?,
         },
         GeneratedFile { path: PathBuf::from(HTTPMOCK_PATH), contents: render_httpmock(spec)? },
+        GeneratedFile {
+            path: PathBuf::from(crate::contract::CLI_CASES_PATH),
+            contents: format_source("CLI cases", &crate::contract::render_cli_cases(spec))?,
+        },
     ])
 }
 
@@ -61,6 +65,12 @@ pub fn render_httpmock(spec: &Spec) -> Result<String, Error> {
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| Error::Generate(format!("progenitor httpmock output: {e}")))?;
     DefaultUserId.visit_file_mut(&mut file);
+    Ok(format!("{}{}", header(), prettyplease::unparse(&file)))
+}
+
+/// Formats generated Rust source and adds the `@generated` header.
+fn format_source(what: &str, source: &str) -> Result<String, Error> {
+    let file: syn::File = syn::parse_str(source).map_err(|e| Error::Generate(format!("{what}: {e}")))?;
     Ok(format!("{}{}", header(), prettyplease::unparse(&file)))
 }
 

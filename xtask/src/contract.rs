@@ -17,6 +17,57 @@ use crate::spec::{OperationRef, Spec, schema_ref_name};
 /// Included by the handwritten `tests/tests/contract.rs` as a module.
 pub const CONTRACT_TESTS_PATH: &str = "tests/tests/contract/generated.rs";
 
+/// Where the generated table of CLI cases goes.
+pub const CLI_CASES_PATH: &str = "fitbit-cli/tests/every_operation/cases.rs";
+
+/// Renders the table the CLI's every-operation test runs: for each operation,
+/// the subcommand and flags (sample values), and the request the mock expects.
+pub fn render_cli_cases(spec: &Spec) -> String {
+    let mut ops = spec.operations();
+    ops.sort_by_key(|op| op.name());
+    let mut cases = String::new();
+    for op in &ops {
+        let id = op.name();
+        let tag = op.operation.tags.first().cloned().unwrap_or_default();
+        let mut args = vec![crate::cli::area_name(&tag), crate::cli::kebab(&id)];
+        let mut path = op.path.to_string();
+        let mut queries = String::new();
+        for parameter in spec.parameters(op) {
+            let data = parameter.parameter_data_ref();
+            let sample = sample_for(spec, &data.format);
+            match parameter {
+                Parameter::Path { .. } if data.name == "user-id" => path = path.replace("{user-id}", "-"),
+                Parameter::Path { .. } => {
+                    path = path.replace(&format!("{{{}}}", data.name), &sample.text);
+                    args.extend([format!("--{}", crate::cli::kebab(&data.name)), sample.text]);
+                }
+                Parameter::Query { .. } if data.required => {
+                    let _ = write!(queries, "(\"{}\", \"{}\"),", data.name, sample.text);
+                    args.extend([format!("--{}", crate::cli::kebab(&data.name)), sample.text]);
+                }
+                _ => {}
+            }
+        }
+        let body = match spec.success_media(op).as_deref() {
+            Some("application/json") => "Body::Json",
+            Some(_) => "Body::Raw",
+            None => "Body::Empty",
+        };
+        let args: Vec<String> = args.iter().map(|a| format!("{a:?}")).collect();
+        let _ = write!(
+            cases,
+            "Case {{ operation: {id:?}, args: &[{}], takes_body: {}, method: {:?}, path: {path:?}, query: &[{queries}], status: {}, body: {body} }},",
+            args.join(", "),
+            op.operation.request_body.is_some(),
+            op.method.to_uppercase(),
+            success_status(op),
+        );
+    }
+    format!(
+        "use super::{{Body, Case}};\n\n/// One case per operation of the spec.\npub(crate) const CASES: &[Case] = &[{cases}];\n"
+    )
+}
+
 /// A sample value for one parameter: the Rust expression passed to the builder
 /// and the text that must appear in the URL.
 struct Sample {

@@ -3,7 +3,7 @@
 #![allow(dead_code)] // Each test binary uses a different subset.
 
 pub mod contract;
-pub mod fixtures;
+pub use fitbit_tests::fixtures;
 pub mod scripted;
 
 use httpmock::MockServer;

@@ -1,5 +1,6 @@
 //! In-tree fixtures: documented example bodies, repaired where the published
-//! example was not valid JSON (see `tests/fixtures/responses/NOTES-*.md`).
+//! example was not valid JSON (see `tests/fixtures/responses/NOTES-*.md`),
+//! and the lossless-re-encoding comparison the contract tests use.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,7 @@ pub struct Fixture {
     pub json: serde_json::Value,
 }
 
+/// `tests/fixtures/<kind>` (`responses`, `requests`, `progenitor`).
 pub fn dir(kind: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(kind)
 }

@@ -1,0 +1,144 @@
+//! Every API subcommand of `fitbit`, against a loopback server answering with
+//! the in-tree fixtures: the request (method, path, required query, bearer
+//! token) must match, and stdout must be the fixture re-encoded without loss.
+//! The table of cases is generated from the spec (`every_operation/cases.rs`).
+
+#[rustfmt::skip]
+#[path = "every_operation/cases.rs"]
+mod cases;
+
+use std::process::Stdio;
+
+use fitbit_auth::{ClientConfig, FileStore, TokenSet, TokenStoreExt as _};
+use fitbit_tests::fixtures;
+use httpmock::MockServer;
+
+/// What the operation answers with.
+pub(crate) enum Body {
+    Json,
+    Raw,
+    Empty,
+}
+
+/// One operation: the command line and the request the server expects.
+pub(crate) struct Case {
+    operation: &'static str,
+    args: &'static [&'static str],
+    takes_body: bool,
+    method: &'static str,
+    path: &'static str,
+    query: &'static [(&'static str, &'static str)],
+    status: u16,
+    body: Body,
+}
+
+const TOKEN: &str = "cli-contract-access-token-0123456789";
+
+/// A token file holding a token good for hours, so no refresh happens.
+async fn token_file(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    let path = dir.path().join("credentials.json");
+    let answer = serde_json::json!({
+        "access_token": TOKEN, "refresh_token": "cli-contract-refresh-token", "expires_in": 28800,
+        "token_type": "Bearer", "user_id": "GGNJL9", "scope": "activity heartrate sleep weight nutrition"
+    });
+    let tokens = TokenSet::from_token_response(answer.to_string().as_bytes(), chrono::Utc::now()).unwrap();
+    FileStore::new(&path)
+        .update(move |record| {
+            record.client = Some(ClientConfig::new("CLIENT"));
+            record.token = Some(tokens);
+        })
+        .await
+        .unwrap();
+    path
+}
+
+/// The bodies to serve: every JSON fixture, the raw one, or nothing.
+fn bodies(case: &Case) -> Vec<(String, String)> {
+    match case.body {
+        Body::Json => fixtures::responses(case.operation).into_iter().map(|f| (f.name, f.text)).collect(),
+        Body::Empty => vec![("no body".into(), String::new())],
+        Body::Raw => std::fs::read_dir(fixtures::dir("responses"))
+            .unwrap()
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_stem().and_then(|s| s.to_str()) == Some(case.operation)
+                    && p.extension().and_then(|e| e.to_str()) != Some("json")
+            })
+            .map(|p| (p.display().to_string(), std::fs::read_to_string(&p).unwrap()))
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn every_operation_sends_its_request_and_prints_the_typed_response() {
+    let server = MockServer::start_async().await;
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = token_file(&dir).await;
+    let mut runs = 0;
+    for case in cases::CASES {
+        let served = bodies(case);
+        assert!(!served.is_empty(), "{}: no fixture", case.operation);
+        for (fixture, body) in served {
+            let mock = server
+                .mock_async(|when, then| {
+                    let mut when = when
+                        .method(case.method)
+                        .path(case.path)
+                        .header("authorization", format!("Bearer {TOKEN}"));
+                    for (name, value) in case.query {
+                        when = when.query_param(*name, *value);
+                    }
+                    let then = then.status(case.status);
+                    if !body.is_empty() {
+                        then.header("content-type", "application/json").body(&body);
+                    }
+                })
+                .await;
+            let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_fitbit"));
+            command
+                .arg("--api-url")
+                .arg(server.base_url())
+                .arg("--token-file")
+                .arg(&token_file)
+                .args(case.args)
+                .env_remove("FITBIT_CLIENT_SECRET")
+                .stdin(Stdio::null());
+            let request_body = fixtures::dir("requests").join(format!("{}.json", case.operation));
+            if case.takes_body && request_body.exists() {
+                command.arg("--body-json").arg(format!("@{}", request_body.display()));
+            }
+            let output = command.output().await.expect("fitbit runs");
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(
+                output.status.success(),
+                "{} with {fixture}: {}\n{stderr}",
+                case.operation,
+                output.status
+            );
+            match case.body {
+                Body::Json => {
+                    let printed: serde_json::Value = serde_json::from_str(&stdout)
+                        .unwrap_or_else(|e| panic!("{}: stdout is not JSON ({e}): {stdout}", case.operation));
+                    let expected: serde_json::Value = serde_json::from_str(&body).unwrap();
+                    fixtures::assert_same_json(
+                        &format!("{} with {fixture}", case.operation),
+                        &expected,
+                        &printed,
+                    );
+                }
+                Body::Raw => assert_eq!(stdout, body, "{}", case.operation),
+                Body::Empty => assert!(stdout.is_empty(), "{}: {stdout}", case.operation),
+            }
+            assert!(
+                !stdout.contains(TOKEN) && !stderr.contains(TOKEN),
+                "{}: the token was printed",
+                case.operation
+            );
+            mock.assert_async().await;
+            mock.delete_async().await;
+            runs += 1;
+        }
+    }
+    assert!(runs >= cases::CASES.len(), "every operation ran at least once ({runs} runs)");
+}
