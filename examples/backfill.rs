@@ -60,8 +60,8 @@ async fn backfill_window(
             .send()
             .await?;
         for point in series.values().flatten() {
-            if let Some(value) = point.value.as_f64() {
-                days.entry(point.date_time).or_default().insert(key.into(), serde_json::json!(value));
+            if let (Some(date), Some(value)) = (point.date_time.date(), point.value.as_f64()) {
+                days.entry(date).or_default().insert(key.into(), serde_json::json!(value));
             }
         }
     }

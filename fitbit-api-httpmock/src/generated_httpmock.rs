@@ -229,6 +229,15 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        pub fn ok(self, value: &types::SleepLogCreated) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn created(self, value: &types::SleepLogCreated) -> Self {
             Self(
                 self
@@ -639,7 +648,7 @@ pub mod operations {
         }
         pub fn after_date<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<&'a ::chrono::naive::NaiveDate>>,
+            T: Into<Option<&'a crate::ListBound>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("afterDate", value.to_string()))
@@ -649,7 +658,7 @@ pub mod operations {
         }
         pub fn before_date<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<&'a ::chrono::naive::NaiveDate>>,
+            T: Into<Option<&'a crate::ListBound>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("beforeDate", value.to_string()))
@@ -1417,6 +1426,15 @@ pub mod operations {
         }
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
+        }
+        pub fn ok(self, value: &types::ActivityLogCreated) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
         }
         pub fn created(self, value: &types::ActivityLogCreated) -> Self {
             Self(
@@ -3504,7 +3522,7 @@ pub mod operations {
         }
         pub fn after_date<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<&'a ::chrono::naive::NaiveDate>>,
+            T: Into<Option<&'a crate::ListBound>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("afterDate", value.to_string()))
@@ -3514,7 +3532,7 @@ pub mod operations {
         }
         pub fn before_date<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<&'a ::chrono::naive::NaiveDate>>,
+            T: Into<Option<&'a crate::ListBound>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("beforeDate", value.to_string()))
@@ -5253,6 +5271,15 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        pub fn ok(self, value: &types::BodyFatLogCreated) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn created(self, value: &types::BodyFatLogCreated) -> Self {
             Self(
                 self
@@ -5798,6 +5825,15 @@ pub mod operations {
         }
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
+        }
+        pub fn ok(self, value: &types::WeightLogCreated) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
         }
         pub fn created(self, value: &types::WeightLogCreated) -> Self {
             Self(
@@ -7694,7 +7730,7 @@ pub mod operations {
         }
         pub fn after_date<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<&'a ::chrono::naive::NaiveDate>>,
+            T: Into<Option<&'a crate::ListBound>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("afterDate", value.to_string()))
@@ -7704,7 +7740,7 @@ pub mod operations {
         }
         pub fn before_date<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<&'a ::chrono::naive::NaiveDate>>,
+            T: Into<Option<&'a crate::ListBound>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("beforeDate", value.to_string()))
@@ -8148,6 +8184,15 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        pub fn ok(self, value: &types::FoodResponse) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn created(self, value: &types::FoodResponse) -> Self {
             Self(
                 self
@@ -8590,6 +8635,15 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        pub fn ok(self, value: &types::FoodLogResponse) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn created(self, value: &types::FoodLogResponse) -> Self {
             Self(
                 self
@@ -8832,6 +8886,9 @@ pub mod operations {
         }
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
+        }
+        pub fn ok(self) -> Self {
+            Self(self.0.status(200u16))
         }
         pub fn created(self) -> Self {
             Self(self.0.status(201u16))
@@ -9352,6 +9409,15 @@ pub mod operations {
         }
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
+        }
+        pub fn ok(self, value: &types::WaterLogResponse) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
         }
         pub fn created(self, value: &types::WaterLogResponse) -> Self {
             Self(
@@ -10673,7 +10739,7 @@ pub mod operations {
         }
         pub fn after_date<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<&'a ::chrono::naive::NaiveDate>>,
+            T: Into<Option<&'a crate::ListBound>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("afterDate", value.to_string()))
@@ -10683,7 +10749,7 @@ pub mod operations {
         }
         pub fn before_date<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<&'a ::chrono::naive::NaiveDate>>,
+            T: Into<Option<&'a crate::ListBound>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("beforeDate", value.to_string()))

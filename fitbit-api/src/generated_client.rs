@@ -336,6 +336,11 @@ points) and `activities-<resource>-intraday` (the dataset).
         )]
         pub active_duration: ::std::option::Option<u64>,
         #[serde(
+            rename = "activeZoneMinutes",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub active_zone_minutes: ::std::option::Option<ActivityLogAzm>,
+        #[serde(
             rename = "activityLevel",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
@@ -445,6 +450,53 @@ points) and `activities-<resource>-intraday` (the dataset).
     }
     impl ActivityLog {
         pub fn builder() -> builder::ActivityLog {
+            Default::default()
+        }
+    }
+    ///Active Zone Minutes earned during the activity.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ActivityLogAzm {
+        #[serde(
+            rename = "minutesInHeartRateZones",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub minutes_in_heart_rate_zones: ::std::option::Option<
+            ::std::vec::Vec<ActivityLogAzmZone>,
+        >,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ActivityLogAzm {
+        pub fn builder() -> builder::ActivityLogAzm {
+            Default::default()
+        }
+    }
+    ///`ActivityLogAzmZone`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ActivityLogAzmZone {
+        ///AZM earned per minute in the zone (0
+        #[serde(
+            rename = "minuteMultiplier",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub minute_multiplier: ::std::option::Option<u8>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub minutes: ::std::option::Option<u32>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub order: ::std::option::Option<u8>,
+        ///`OUT_OF_ZONE`, `FAT_BURN`, `CARDIO` or `PEAK`.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "zoneName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub zone_name: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ActivityLogAzmZone {
+        pub fn builder() -> builder::ActivityLogAzmZone {
             Default::default()
         }
     }
@@ -934,7 +986,7 @@ points) and `activities-<resource>-intraday` (the dataset).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AzmDay {
         #[serde(rename = "dateTime")]
-        pub date_time: ::chrono::naive::NaiveDate,
+        pub date_time: crate::FitbitDate,
         pub value: AzmValue,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -964,7 +1016,7 @@ points) and `activities-<resource>-intraday` (the dataset).
             rename = "dateTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub date_time: ::std::option::Option<::chrono::naive::NaiveDate>,
+        pub date_time: ::std::option::Option<crate::FitbitDate>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub minutes: ::std::option::Option<::std::vec::Vec<AzmIntradayMinute>>,
         #[serde(flatten)]
@@ -1055,6 +1107,8 @@ can be missing.
         pub badge_type: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub category: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cheers: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
         #[serde(
             rename = "dateTime",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1062,6 +1116,16 @@ can be missing.
         pub date_time: ::std::option::Option<::chrono::naive::NaiveDate>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "earnedMessage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub earned_message: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "encodedId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub encoded_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image100px: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1072,8 +1136,33 @@ can be missing.
         pub image50px: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image75px: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "marketingDescription",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub marketing_description: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "mobileDescription",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub mobile_description: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "shareImage640px",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub share_image640px: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "shareText",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub share_text: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "shortDescription",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub short_description: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "shortName",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1570,9 +1659,8 @@ holding the daily points.
     ///`BreathingRateIntradayDay`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct BreathingRateIntradayDay {
-        ///The date the main sleep ended.
         #[serde(rename = "dateTime")]
-        pub date_time: ::chrono::naive::NaiveDate,
+        pub date_time: crate::FitbitDate,
         pub value: BreathingRateByStage,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -1597,9 +1685,8 @@ holding the daily points.
     ///`BreathingRateSummaryDay`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct BreathingRateSummaryDay {
-        ///The date the main sleep ended.
         #[serde(rename = "dateTime")]
-        pub date_time: ::chrono::naive::NaiveDate,
+        pub date_time: crate::FitbitDate,
         pub value: BreathingRateValue,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -1630,7 +1717,7 @@ holding the daily points.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CardioScoreDay {
         #[serde(rename = "dateTime")]
-        pub date_time: ::chrono::naive::NaiveDate,
+        pub date_time: crate::FitbitDate,
         pub value: CardioScoreValue,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -1853,6 +1940,23 @@ holding the daily points.
     impl CreatedActivityLog {
         pub fn builder() -> builder::CreatedActivityLog {
             Default::default()
+        }
+    }
+    ///The created log, as a list of one or as the log itself.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum CreatedSleep {
+        Array(::std::vec::Vec<SleepLog>),
+        SleepLog(SleepLog),
+    }
+    impl ::std::convert::From<::std::vec::Vec<SleepLog>> for CreatedSleep {
+        fn from(value: ::std::vec::Vec<SleepLog>) -> Self {
+            Self::Array(value)
+        }
+    }
+    impl ::std::convert::From<SleepLog> for CreatedSleep {
+        fn from(value: SleepLog) -> Self {
+            Self::SleepLog(value)
         }
     }
     ///An activity logged on the day.
@@ -3177,12 +3281,11 @@ intraday time window have been seen with the zones beside `value` and
     ///`HrvIntradayDay`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct HrvIntradayDay {
-        ///The date the main sleep ended.
         #[serde(
             rename = "dateTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub date_time: ::std::option::Option<::chrono::naive::NaiveDate>,
+        pub date_time: ::std::option::Option<crate::FitbitDate>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub minutes: ::std::option::Option<::std::vec::Vec<HrvIntradayMinute>>,
         #[serde(flatten)]
@@ -3244,9 +3347,8 @@ intraday time window have been seen with the zones beside `value` and
     ///`HrvSummaryDay`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct HrvSummaryDay {
-        ///The date the main sleep ended.
         #[serde(rename = "dateTime")]
-        pub date_time: ::chrono::naive::NaiveDate,
+        pub date_time: crate::FitbitDate,
         pub value: HrvSummaryValue,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -3513,6 +3615,15 @@ intraday time window have been seen with the zones beside `value` and
     ///Absent for inactive users.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct LeaderboardAttributes {
+        ///Person attributes the page also lists for leaderboard bodies.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub child: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub friend: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
         ///Rank among the user's friends.
         #[serde(
             rename = "step-rank",
@@ -4220,6 +4331,13 @@ intraday time window have been seen with the zones beside `value` and
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub age: ::std::option::Option<u16>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ambassador: ::std::option::Option<bool>,
+        #[serde(
+            rename = "autoStrideEnabled",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub auto_stride_enabled: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub avatar: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub avatar150: ::std::option::Option<::std::string::String>,
@@ -4230,6 +4348,11 @@ intraday time window have been seen with the zones beside `value` and
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub average_daily_steps: ::std::option::Option<u64>,
+        #[serde(
+            rename = "challengesBeta",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub challenges_beta: ::std::option::Option<bool>,
         ///Needs the `location` scope.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub city: ::std::option::Option<::std::string::String>,
@@ -4239,6 +4362,13 @@ intraday time window have been seen with the zones beside `value` and
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub clock_time_display_format: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub corporate: ::std::option::Option<bool>,
+        #[serde(
+            rename = "corporateAdmin",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub corporate_admin: ::std::option::Option<bool>,
         ///Needs the `location` scope.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub country: ::std::option::Option<::std::string::String>,
@@ -4451,6 +4581,9 @@ intraday time window have been seen with the zones beside `value` and
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub start_day_of_week: ::std::option::Option<ProfileUpdateStartDayOfWeek>,
+        ///Two-letter US state code; only when the country is US.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "strideLengthRunning",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -4853,11 +4986,14 @@ intraday time window have been seen with the zones beside `value` and
             Default::default()
         }
     }
-    ///`SleepLogCreated`
+    /**The log created. Third-party schemas show `sleep` as a list of one log;
+the reference page's example is not available, so a single object is
+accepted too.
+*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SleepLogCreated {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub sleep: ::std::option::Option<::std::vec::Vec<SleepLog>>,
+        pub sleep: ::std::option::Option<CreatedSleep>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -5017,12 +5153,11 @@ intraday time window have been seen with the zones beside `value` and
     ///One night's SpO2 readings (a bare object, not wrapped).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Spo2Intraday {
-        ///The date the main sleep ended.
         #[serde(
             rename = "dateTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub date_time: ::std::option::Option<::chrono::naive::NaiveDate>,
+        pub date_time: ::std::option::Option<crate::FitbitDate>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub minutes: ::std::option::Option<::std::vec::Vec<Spo2Reading>>,
         #[serde(flatten)]
@@ -5070,12 +5205,11 @@ intraday time window have been seen with the zones beside `value` and
     ///One night's SpO2 summary (a bare object, not wrapped).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Spo2Summary {
-        ///The date the main sleep ended.
         #[serde(
             rename = "dateTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub date_time: ::std::option::Option<::chrono::naive::NaiveDate>,
+        pub date_time: ::std::option::Option<crate::FitbitDate>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<Spo2SummaryValue>,
         #[serde(flatten)]
@@ -5274,9 +5408,8 @@ intraday time window have been seen with the zones beside `value` and
     ///`TempSkinNight`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TempSkinNight {
-        ///The date the main sleep ended.
         #[serde(rename = "dateTime")]
-        pub date_time: ::chrono::naive::NaiveDate,
+        pub date_time: crate::FitbitDate,
         ///Source of the reading, for example `other_sensors`.
         #[serde(
             rename = "logType",
@@ -5326,7 +5459,7 @@ intraday time window have been seen with the zones beside `value` and
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TimeSeriesPoint {
         #[serde(rename = "dateTime")]
-        pub date_time: ::chrono::naive::NaiveDate,
+        pub date_time: crate::FitbitDate,
         pub value: crate::NumericString,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -6197,6 +6330,10 @@ intraday time window have been seen with the zones beside `value` and
                 ::std::option::Option<u64>,
                 ::std::string::String,
             >,
+            active_zone_minutes: ::std::result::Result<
+                ::std::option::Option<super::ActivityLogAzm>,
+                ::std::string::String,
+            >,
             activity_level: ::std::result::Result<
                 ::std::option::Option<::std::vec::Vec<super::ActivityLevelMinutes>>,
                 ::std::string::String,
@@ -6302,6 +6439,7 @@ intraday time window have been seen with the zones beside `value` and
             fn default() -> Self {
                 Self {
                     active_duration: Ok(Default::default()),
+                    active_zone_minutes: Ok(Default::default()),
                     activity_level: Ok(Default::default()),
                     activity_name: Ok(Default::default()),
                     activity_type_id: Ok(Default::default()),
@@ -6341,6 +6479,20 @@ intraday time window have been seen with the zones beside `value` and
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for active_duration: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn active_zone_minutes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ActivityLogAzm>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.active_zone_minutes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for active_zone_minutes: {e}"
                         )
                     });
                 self
@@ -6679,6 +6831,7 @@ intraday time window have been seen with the zones beside `value` and
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     active_duration: value.active_duration?,
+                    active_zone_minutes: value.active_zone_minutes?,
                     activity_level: value.activity_level?,
                     activity_name: value.activity_name?,
                     activity_type_id: value.activity_type_id?,
@@ -6711,6 +6864,7 @@ intraday time window have been seen with the zones beside `value` and
             fn from(value: super::ActivityLog) -> Self {
                 Self {
                     active_duration: Ok(value.active_duration),
+                    active_zone_minutes: Ok(value.active_zone_minutes),
                     activity_level: Ok(value.activity_level),
                     activity_name: Ok(value.activity_name),
                     activity_type_id: Ok(value.activity_type_id),
@@ -6735,6 +6889,220 @@ intraday time window have been seen with the zones beside `value` and
                     start_time: Ok(value.start_time),
                     steps: Ok(value.steps),
                     tcx_link: Ok(value.tcx_link),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ActivityLogAzm {
+            minutes_in_heart_rate_zones: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::ActivityLogAzmZone>>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ActivityLogAzm {
+            fn default() -> Self {
+                Self {
+                    minutes_in_heart_rate_zones: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+        impl ActivityLogAzm {
+            pub fn minutes_in_heart_rate_zones<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::ActivityLogAzmZone>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.minutes_in_heart_rate_zones = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for minutes_in_heart_rate_zones: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ActivityLogAzm> for super::ActivityLogAzm {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ActivityLogAzm,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    minutes_in_heart_rate_zones: value.minutes_in_heart_rate_zones?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ActivityLogAzm> for ActivityLogAzm {
+            fn from(value: super::ActivityLogAzm) -> Self {
+                Self {
+                    minutes_in_heart_rate_zones: Ok(value.minutes_in_heart_rate_zones),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ActivityLogAzmZone {
+            minute_multiplier: ::std::result::Result<
+                ::std::option::Option<u8>,
+                ::std::string::String,
+            >,
+            minutes: ::std::result::Result<
+                ::std::option::Option<u32>,
+                ::std::string::String,
+            >,
+            order: ::std::result::Result<
+                ::std::option::Option<u8>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            zone_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ActivityLogAzmZone {
+            fn default() -> Self {
+                Self {
+                    minute_multiplier: Ok(Default::default()),
+                    minutes: Ok(Default::default()),
+                    order: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                    zone_name: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+        impl ActivityLogAzmZone {
+            pub fn minute_multiplier<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<u8>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.minute_multiplier = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for minute_multiplier: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn minutes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<u32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.minutes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for minutes: {e}")
+                    });
+                self
+            }
+            pub fn order<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<u8>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.order = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for order: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            pub fn zone_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.zone_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for zone_name: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ActivityLogAzmZone> for super::ActivityLogAzmZone {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ActivityLogAzmZone,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    minute_multiplier: value.minute_multiplier?,
+                    minutes: value.minutes?,
+                    order: value.order?,
+                    type_: value.type_?,
+                    zone_name: value.zone_name?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ActivityLogAzmZone> for ActivityLogAzmZone {
+            fn from(value: super::ActivityLogAzmZone) -> Self {
+                Self {
+                    minute_multiplier: Ok(value.minute_multiplier),
+                    minutes: Ok(value.minutes),
+                    order: Ok(value.order),
+                    type_: Ok(value.type_),
+                    zone_name: Ok(value.zone_name),
                     extra: Ok(value.extra),
                 }
             }
@@ -7936,10 +8304,7 @@ intraday time window have been seen with the zones beside `value` and
         }
         #[derive(Clone, Debug)]
         pub struct AzmDay {
-            date_time: ::std::result::Result<
-                ::chrono::naive::NaiveDate,
-                ::std::string::String,
-            >,
+            date_time: ::std::result::Result<crate::FitbitDate, ::std::string::String>,
             value: ::std::result::Result<super::AzmValue, ::std::string::String>,
             extra: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -7958,7 +8323,7 @@ intraday time window have been seen with the zones beside `value` and
         impl AzmDay {
             pub fn date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::chrono::naive::NaiveDate>,
+                T: ::std::convert::TryInto<crate::FitbitDate>,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_time = value
@@ -8093,7 +8458,7 @@ intraday time window have been seen with the zones beside `value` and
         #[derive(Clone, Debug)]
         pub struct AzmIntradayDay {
             date_time: ::std::result::Result<
-                ::std::option::Option<::chrono::naive::NaiveDate>,
+                ::std::option::Option<crate::FitbitDate>,
                 ::std::string::String,
             >,
             minutes: ::std::result::Result<
@@ -8117,9 +8482,7 @@ intraday time window have been seen with the zones beside `value` and
         impl AzmIntradayDay {
             pub fn date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::naive::NaiveDate>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::FitbitDate>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_time = value
@@ -8481,11 +8844,23 @@ intraday time window have been seen with the zones beside `value` and
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            cheers: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                ::std::string::String,
+            >,
             date_time: ::std::result::Result<
                 ::std::option::Option<::chrono::naive::NaiveDate>,
                 ::std::string::String,
             >,
             description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            earned_message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            encoded_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
@@ -8509,7 +8884,27 @@ intraday time window have been seen with the zones beside `value` and
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            marketing_description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            mobile_description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            share_image640px: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            share_text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            short_description: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
@@ -8541,14 +8936,22 @@ intraday time window have been seen with the zones beside `value` and
                     badge_gradient_start_color: Ok(Default::default()),
                     badge_type: Ok(Default::default()),
                     category: Ok(Default::default()),
+                    cheers: Ok(Default::default()),
                     date_time: Ok(Default::default()),
                     description: Ok(Default::default()),
+                    earned_message: Ok(Default::default()),
+                    encoded_id: Ok(Default::default()),
                     image100px: Ok(Default::default()),
                     image125px: Ok(Default::default()),
                     image300px: Ok(Default::default()),
                     image50px: Ok(Default::default()),
                     image75px: Ok(Default::default()),
+                    marketing_description: Ok(Default::default()),
+                    mobile_description: Ok(Default::default()),
                     name: Ok(Default::default()),
+                    share_image640px: Ok(Default::default()),
+                    share_text: Ok(Default::default()),
+                    short_description: Ok(Default::default()),
                     short_name: Ok(Default::default()),
                     times_achieved: Ok(Default::default()),
                     unit: Ok(Default::default()),
@@ -8610,6 +9013,20 @@ intraday time window have been seen with the zones beside `value` and
                     });
                 self
             }
+            pub fn cheers<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cheers = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cheers: {e}")
+                    });
+                self
+            }
             pub fn date_time<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -8633,6 +9050,32 @@ intraday time window have been seen with the zones beside `value` and
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn earned_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.earned_message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for earned_message: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn encoded_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.encoded_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for encoded_id: {e}")
                     });
                 self
             }
@@ -8696,6 +9139,34 @@ intraday time window have been seen with the zones beside `value` and
                     });
                 self
             }
+            pub fn marketing_description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.marketing_description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for marketing_description: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn mobile_description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mobile_description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for mobile_description: {e}"
+                        )
+                    });
+                self
+            }
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -8705,6 +9176,46 @@ intraday time window have been seen with the zones beside `value` and
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn share_image640px<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.share_image640px = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for share_image640px: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn share_text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.share_text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for share_text: {e}")
+                    });
+                self
+            }
+            pub fn short_description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.short_description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for short_description: {e}"
+                        )
                     });
                 self
             }
@@ -8783,14 +9294,22 @@ intraday time window have been seen with the zones beside `value` and
                     badge_gradient_start_color: value.badge_gradient_start_color?,
                     badge_type: value.badge_type?,
                     category: value.category?,
+                    cheers: value.cheers?,
                     date_time: value.date_time?,
                     description: value.description?,
+                    earned_message: value.earned_message?,
+                    encoded_id: value.encoded_id?,
                     image100px: value.image100px?,
                     image125px: value.image125px?,
                     image300px: value.image300px?,
                     image50px: value.image50px?,
                     image75px: value.image75px?,
+                    marketing_description: value.marketing_description?,
+                    mobile_description: value.mobile_description?,
                     name: value.name?,
+                    share_image640px: value.share_image640px?,
+                    share_text: value.share_text?,
+                    short_description: value.short_description?,
                     short_name: value.short_name?,
                     times_achieved: value.times_achieved?,
                     unit: value.unit?,
@@ -8806,14 +9325,22 @@ intraday time window have been seen with the zones beside `value` and
                     badge_gradient_start_color: Ok(value.badge_gradient_start_color),
                     badge_type: Ok(value.badge_type),
                     category: Ok(value.category),
+                    cheers: Ok(value.cheers),
                     date_time: Ok(value.date_time),
                     description: Ok(value.description),
+                    earned_message: Ok(value.earned_message),
+                    encoded_id: Ok(value.encoded_id),
                     image100px: Ok(value.image100px),
                     image125px: Ok(value.image125px),
                     image300px: Ok(value.image300px),
                     image50px: Ok(value.image50px),
                     image75px: Ok(value.image75px),
+                    marketing_description: Ok(value.marketing_description),
+                    mobile_description: Ok(value.mobile_description),
                     name: Ok(value.name),
+                    share_image640px: Ok(value.share_image640px),
+                    share_text: Ok(value.share_text),
+                    short_description: Ok(value.short_description),
                     short_name: Ok(value.short_name),
                     times_achieved: Ok(value.times_achieved),
                     unit: Ok(value.unit),
@@ -9599,10 +10126,7 @@ intraday time window have been seen with the zones beside `value` and
         }
         #[derive(Clone, Debug)]
         pub struct BreathingRateIntradayDay {
-            date_time: ::std::result::Result<
-                ::chrono::naive::NaiveDate,
-                ::std::string::String,
-            >,
+            date_time: ::std::result::Result<crate::FitbitDate, ::std::string::String>,
             value: ::std::result::Result<
                 super::BreathingRateByStage,
                 ::std::string::String,
@@ -9624,7 +10148,7 @@ intraday time window have been seen with the zones beside `value` and
         impl BreathingRateIntradayDay {
             pub fn date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::chrono::naive::NaiveDate>,
+                T: ::std::convert::TryInto<crate::FitbitDate>,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_time = value
@@ -9753,10 +10277,7 @@ intraday time window have been seen with the zones beside `value` and
         }
         #[derive(Clone, Debug)]
         pub struct BreathingRateSummaryDay {
-            date_time: ::std::result::Result<
-                ::chrono::naive::NaiveDate,
-                ::std::string::String,
-            >,
+            date_time: ::std::result::Result<crate::FitbitDate, ::std::string::String>,
             value: ::std::result::Result<
                 super::BreathingRateValue,
                 ::std::string::String,
@@ -9778,7 +10299,7 @@ intraday time window have been seen with the zones beside `value` and
         impl BreathingRateSummaryDay {
             pub fn date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::chrono::naive::NaiveDate>,
+                T: ::std::convert::TryInto<crate::FitbitDate>,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_time = value
@@ -9908,10 +10429,7 @@ intraday time window have been seen with the zones beside `value` and
         }
         #[derive(Clone, Debug)]
         pub struct CardioScoreDay {
-            date_time: ::std::result::Result<
-                ::chrono::naive::NaiveDate,
-                ::std::string::String,
-            >,
+            date_time: ::std::result::Result<crate::FitbitDate, ::std::string::String>,
             value: ::std::result::Result<super::CardioScoreValue, ::std::string::String>,
             extra: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -9930,7 +10448,7 @@ intraday time window have been seen with the zones beside `value` and
         impl CardioScoreDay {
             pub fn date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::chrono::naive::NaiveDate>,
+                T: ::std::convert::TryInto<crate::FitbitDate>,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_time = value
@@ -14762,7 +15280,7 @@ intraday time window have been seen with the zones beside `value` and
         #[derive(Clone, Debug)]
         pub struct HrvIntradayDay {
             date_time: ::std::result::Result<
-                ::std::option::Option<::chrono::naive::NaiveDate>,
+                ::std::option::Option<crate::FitbitDate>,
                 ::std::string::String,
             >,
             minutes: ::std::result::Result<
@@ -14786,9 +15304,7 @@ intraday time window have been seen with the zones beside `value` and
         impl HrvIntradayDay {
             pub fn date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::naive::NaiveDate>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::FitbitDate>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_time = value
@@ -15108,10 +15624,7 @@ intraday time window have been seen with the zones beside `value` and
         }
         #[derive(Clone, Debug)]
         pub struct HrvSummaryDay {
-            date_time: ::std::result::Result<
-                ::chrono::naive::NaiveDate,
-                ::std::string::String,
-            >,
+            date_time: ::std::result::Result<crate::FitbitDate, ::std::string::String>,
             value: ::std::result::Result<super::HrvSummaryValue, ::std::string::String>,
             extra: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -15130,7 +15643,7 @@ intraday time window have been seen with the zones beside `value` and
         impl HrvSummaryDay {
             pub fn date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::chrono::naive::NaiveDate>,
+                T: ::std::convert::TryInto<crate::FitbitDate>,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_time = value
@@ -16024,6 +16537,22 @@ intraday time window have been seen with the zones beside `value` and
         }
         #[derive(Clone, Debug)]
         pub struct LeaderboardAttributes {
+            avatar: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            child: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            friend: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             step_rank: ::std::result::Result<
                 ::std::option::Option<u32>,
                 ::std::string::String,
@@ -16040,6 +16569,10 @@ intraday time window have been seen with the zones beside `value` and
         impl ::std::default::Default for LeaderboardAttributes {
             fn default() -> Self {
                 Self {
+                    avatar: Ok(Default::default()),
+                    child: Ok(Default::default()),
+                    friend: Ok(Default::default()),
+                    name: Ok(Default::default()),
                     step_rank: Ok(Default::default()),
                     step_summary: Ok(Default::default()),
                     extra: Err("no value supplied for extra".to_string()),
@@ -16047,6 +16580,54 @@ intraday time window have been seen with the zones beside `value` and
             }
         }
         impl LeaderboardAttributes {
+            pub fn avatar<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.avatar = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for avatar: {e}")
+                    });
+                self
+            }
+            pub fn child<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.child = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for child: {e}")
+                    });
+                self
+            }
+            pub fn friend<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.friend = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for friend: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
             pub fn step_rank<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<u32>>,
@@ -16093,6 +16674,10 @@ intraday time window have been seen with the zones beside `value` and
                 value: LeaderboardAttributes,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    avatar: value.avatar?,
+                    child: value.child?,
+                    friend: value.friend?,
+                    name: value.name?,
                     step_rank: value.step_rank?,
                     step_summary: value.step_summary?,
                     extra: value.extra?,
@@ -16103,6 +16688,10 @@ intraday time window have been seen with the zones beside `value` and
         for LeaderboardAttributes {
             fn from(value: super::LeaderboardAttributes) -> Self {
                 Self {
+                    avatar: Ok(value.avatar),
+                    child: Ok(value.child),
+                    friend: Ok(value.friend),
+                    name: Ok(value.name),
                     step_rank: Ok(value.step_rank),
                     step_summary: Ok(value.step_summary),
                     extra: Ok(value.extra),
@@ -18182,6 +18771,14 @@ intraday time window have been seen with the zones beside `value` and
                 ::std::option::Option<u16>,
                 ::std::string::String,
             >,
+            ambassador: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            auto_stride_enabled: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             avatar: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -18198,12 +18795,24 @@ intraday time window have been seen with the zones beside `value` and
                 ::std::option::Option<u64>,
                 ::std::string::String,
             >,
+            challenges_beta: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             city: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             clock_time_display_format: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            corporate: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            corporate_admin: ::std::result::Result<
+                ::std::option::Option<bool>,
                 ::std::string::String,
             >,
             country: ::std::result::Result<
@@ -18328,12 +18937,17 @@ intraday time window have been seen with the zones beside `value` and
                 Self {
                     about_me: Ok(Default::default()),
                     age: Ok(Default::default()),
+                    ambassador: Ok(Default::default()),
+                    auto_stride_enabled: Ok(Default::default()),
                     avatar: Ok(Default::default()),
                     avatar150: Ok(Default::default()),
                     avatar640: Ok(Default::default()),
                     average_daily_steps: Ok(Default::default()),
+                    challenges_beta: Ok(Default::default()),
                     city: Ok(Default::default()),
                     clock_time_display_format: Ok(Default::default()),
+                    corporate: Ok(Default::default()),
+                    corporate_admin: Ok(Default::default()),
                     country: Ok(Default::default()),
                     date_of_birth: Ok(Default::default()),
                     display_name: Ok(Default::default()),
@@ -18391,6 +19005,32 @@ intraday time window have been seen with the zones beside `value` and
                     });
                 self
             }
+            pub fn ambassador<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ambassador = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ambassador: {e}")
+                    });
+                self
+            }
+            pub fn auto_stride_enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.auto_stride_enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for auto_stride_enabled: {e}"
+                        )
+                    });
+                self
+            }
             pub fn avatar<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -18441,6 +19081,20 @@ intraday time window have been seen with the zones beside `value` and
                     });
                 self
             }
+            pub fn challenges_beta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.challenges_beta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for challenges_beta: {e}"
+                        )
+                    });
+                self
+            }
             pub fn city<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -18463,6 +19117,32 @@ intraday time window have been seen with the zones beside `value` and
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for clock_time_display_format: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn corporate<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.corporate = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for corporate: {e}")
+                    });
+                self
+            }
+            pub fn corporate_admin<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.corporate_admin = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for corporate_admin: {e}"
                         )
                     });
                 self
@@ -18844,12 +19524,17 @@ intraday time window have been seen with the zones beside `value` and
                 Ok(Self {
                     about_me: value.about_me?,
                     age: value.age?,
+                    ambassador: value.ambassador?,
+                    auto_stride_enabled: value.auto_stride_enabled?,
                     avatar: value.avatar?,
                     avatar150: value.avatar150?,
                     avatar640: value.avatar640?,
                     average_daily_steps: value.average_daily_steps?,
+                    challenges_beta: value.challenges_beta?,
                     city: value.city?,
                     clock_time_display_format: value.clock_time_display_format?,
+                    corporate: value.corporate?,
+                    corporate_admin: value.corporate_admin?,
                     country: value.country?,
                     date_of_birth: value.date_of_birth?,
                     display_name: value.display_name?,
@@ -18887,12 +19572,17 @@ intraday time window have been seen with the zones beside `value` and
                 Self {
                     about_me: Ok(value.about_me),
                     age: Ok(value.age),
+                    ambassador: Ok(value.ambassador),
+                    auto_stride_enabled: Ok(value.auto_stride_enabled),
                     avatar: Ok(value.avatar),
                     avatar150: Ok(value.avatar150),
                     avatar640: Ok(value.avatar640),
                     average_daily_steps: Ok(value.average_daily_steps),
+                    challenges_beta: Ok(value.challenges_beta),
                     city: Ok(value.city),
                     clock_time_display_format: Ok(value.clock_time_display_format),
+                    corporate: Ok(value.corporate),
+                    corporate_admin: Ok(value.corporate_admin),
                     country: Ok(value.country),
                     date_of_birth: Ok(value.date_of_birth),
                     display_name: Ok(value.display_name),
@@ -19050,6 +19740,10 @@ intraday time window have been seen with the zones beside `value` and
                 ::std::option::Option<super::ProfileUpdateStartDayOfWeek>,
                 ::std::string::String,
             >,
+            state: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             stride_length_running: ::std::result::Result<
                 ::std::option::Option<f64>,
                 ::std::string::String,
@@ -19089,6 +19783,7 @@ intraday time window have been seen with the zones beside `value` and
                     locale_country: Ok(Default::default()),
                     locale_lang: Ok(Default::default()),
                     start_day_of_week: Ok(Default::default()),
+                    state: Ok(Default::default()),
                     stride_length_running: Ok(Default::default()),
                     stride_length_walking: Ok(Default::default()),
                     timezone: Ok(Default::default()),
@@ -19292,6 +19987,18 @@ intraday time window have been seen with the zones beside `value` and
                     });
                 self
             }
+            pub fn state<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.state = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for state: {e}")
+                    });
+                self
+            }
             pub fn stride_length_running<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<f64>>,
@@ -19378,6 +20085,7 @@ intraday time window have been seen with the zones beside `value` and
                     locale_country: value.locale_country?,
                     locale_lang: value.locale_lang?,
                     start_day_of_week: value.start_day_of_week?,
+                    state: value.state?,
                     stride_length_running: value.stride_length_running?,
                     stride_length_walking: value.stride_length_walking?,
                     timezone: value.timezone?,
@@ -19404,6 +20112,7 @@ intraday time window have been seen with the zones beside `value` and
                     locale_country: Ok(value.locale_country),
                     locale_lang: Ok(value.locale_lang),
                     start_day_of_week: Ok(value.start_day_of_week),
+                    state: Ok(value.state),
                     stride_length_running: Ok(value.stride_length_running),
                     stride_length_walking: Ok(value.stride_length_walking),
                     timezone: Ok(value.timezone),
@@ -20343,7 +21052,7 @@ intraday time window have been seen with the zones beside `value` and
         #[derive(Clone, Debug)]
         pub struct SleepLogCreated {
             sleep: ::std::result::Result<
-                ::std::option::Option<::std::vec::Vec<super::SleepLog>>,
+                ::std::option::Option<super::CreatedSleep>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -20362,9 +21071,7 @@ intraday time window have been seen with the zones beside `value` and
         impl SleepLogCreated {
             pub fn sleep<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::SleepLog>>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::CreatedSleep>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep = value
@@ -20887,7 +21594,7 @@ intraday time window have been seen with the zones beside `value` and
         #[derive(Clone, Debug)]
         pub struct Spo2Intraday {
             date_time: ::std::result::Result<
-                ::std::option::Option<::chrono::naive::NaiveDate>,
+                ::std::option::Option<crate::FitbitDate>,
                 ::std::string::String,
             >,
             minutes: ::std::result::Result<
@@ -20911,9 +21618,7 @@ intraday time window have been seen with the zones beside `value` and
         impl Spo2Intraday {
             pub fn date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::naive::NaiveDate>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::FitbitDate>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_time = value
@@ -21055,7 +21760,7 @@ intraday time window have been seen with the zones beside `value` and
         #[derive(Clone, Debug)]
         pub struct Spo2Summary {
             date_time: ::std::result::Result<
-                ::std::option::Option<::chrono::naive::NaiveDate>,
+                ::std::option::Option<crate::FitbitDate>,
                 ::std::string::String,
             >,
             value: ::std::result::Result<
@@ -21079,9 +21784,7 @@ intraday time window have been seen with the zones beside `value` and
         impl Spo2Summary {
             pub fn date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::naive::NaiveDate>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::FitbitDate>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_time = value
@@ -21611,10 +22314,7 @@ intraday time window have been seen with the zones beside `value` and
         }
         #[derive(Clone, Debug)]
         pub struct TempSkinNight {
-            date_time: ::std::result::Result<
-                ::chrono::naive::NaiveDate,
-                ::std::string::String,
-            >,
+            date_time: ::std::result::Result<crate::FitbitDate, ::std::string::String>,
             log_type: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -21638,7 +22338,7 @@ intraday time window have been seen with the zones beside `value` and
         impl TempSkinNight {
             pub fn date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::chrono::naive::NaiveDate>,
+                T: ::std::convert::TryInto<crate::FitbitDate>,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_time = value
@@ -21846,10 +22546,7 @@ intraday time window have been seen with the zones beside `value` and
         }
         #[derive(Clone, Debug)]
         pub struct TimeSeriesPoint {
-            date_time: ::std::result::Result<
-                ::chrono::naive::NaiveDate,
-                ::std::string::String,
-            >,
+            date_time: ::std::result::Result<crate::FitbitDate, ::std::string::String>,
             value: ::std::result::Result<crate::NumericString, ::std::string::String>,
             extra: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -21868,7 +22565,7 @@ intraday time window have been seen with the zones beside `value` and
         impl TimeSeriesPoint {
             pub fn date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::chrono::naive::NaiveDate>,
+                T: ::std::convert::TryInto<crate::FitbitDate>,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_time = value
@@ -23125,6 +23822,10 @@ documented contract. Google ended support on 2026-09-30 and is shutting the
 API down in favour of the Google Health API; retired endpoints answer
 410 Gone, which the client reports as a typed error.
 
+Data appears only after the user's device syncs (about every 15 minutes
+near the phone, or when the app opens), so "today" is usually incomplete.
+All dates and times are in the user's profile time zone.
+
 
 Version: 1*/
 pub struct Client {
@@ -23573,6 +24274,8 @@ let response = client.create_activity_log()
 The activity summary of one day (steps, calories, distances, active
 minutes, heart-rate zones), the activities logged that day and the
 daily goals. Values are in the unit system of `Accept-Language`.
+`goals` is only included for today and the 21 days before it;
+elevation and floors only for devices with an altimeter.
 
 
 OAuth scope: `activity`.
@@ -23583,7 +24286,7 @@ Arguments:
 - `user_id`: The encoded user id (for example `GGNJL9`) or `-` for the user who owns
 the token. The client sends `-` unless told otherwise.
 
-- `date`: The date, `yyyy-MM-dd` or `today`.
+- `date`: The day, `yyyy-MM-dd` (the reference page lists no `today` for this endpoint).
 - `accept_language`: Unit system of the response and of posted values: `en_US` (US units),
 `en_GB` (UK units), anything else metric. Overrides the client's default.
 
@@ -23783,8 +24486,8 @@ Arguments:
 - `user_id`: The encoded user id (for example `GGNJL9`) or `-` for the user who owns
 the token. The client sends `-` unless told otherwise.
 
-- `after_date`: Entries after this date (`yyyy-MM-dd`); use with `sort=asc`. Exactly one of `beforeDate` and `afterDate`.
-- `before_date`: Entries before this date (`yyyy-MM-dd`); use with `sort=desc`. Exactly one of `beforeDate` and `afterDate`.
+- `after_date`: Entries after this point, `yyyy-MM-dd` or `yyyy-MM-ddTHH:mm:ss` (user-local); use with `sort=asc`. Exactly one of `beforeDate` and `afterDate`.
+- `before_date`: Entries before this point, `yyyy-MM-dd` or `yyyy-MM-ddTHH:mm:ss` (user-local); use with `sort=desc`. Exactly one of `beforeDate` and `afterDate`.
 - `limit`: Page size, 1 to 100.
 - `offset`: Must be 0; page with `pagination.next`.
 - `sort`: `asc` with `afterDate`, `desc` with `beforeDate`.
@@ -24465,7 +25168,7 @@ Arguments:
 - `user_id`: The encoded user id (for example `GGNJL9`) or `-` for the user who owns
 the token. The client sends `-` unless told otherwise.
 
-- `date`: The date, `yyyy-MM-dd` or `today`.
+- `date`: The day, `yyyy-MM-dd` (the reference page lists no `today` for this endpoint).
 - `accept_language`: Unit system of the response and of posted values: `en_US` (US units),
 `en_GB` (UK units), anything else metric. Overrides the client's default.
 
@@ -25271,8 +25974,8 @@ Arguments:
 - `user_id`: The encoded user id (for example `GGNJL9`) or `-` for the user who owns
 the token. The client sends `-` unless told otherwise.
 
-- `after_date`: Entries after this date (`yyyy-MM-dd`); use with `sort=asc`. Exactly one of `beforeDate` and `afterDate`.
-- `before_date`: Entries before this date (`yyyy-MM-dd`); use with `sort=desc`. Exactly one of `beforeDate` and `afterDate`.
+- `after_date`: Entries after this point, `yyyy-MM-dd` or `yyyy-MM-ddTHH:mm:ss` (user-local); use with `sort=asc`. Exactly one of `beforeDate` and `afterDate`.
+- `before_date`: Entries before this point, `yyyy-MM-dd` or `yyyy-MM-ddTHH:mm:ss` (user-local); use with `sort=desc`. Exactly one of `beforeDate` and `afterDate`.
 - `limit`: Page size, 1 to 10.
 - `offset`: Must be 0; page with `pagination.next`.
 - `sort`: `asc` with `afterDate`, `desc` with `beforeDate`.
@@ -25804,8 +26507,8 @@ Arguments:
 - `user_id`: The encoded user id (for example `GGNJL9`) or `-` for the user who owns
 the token. The client sends `-` unless told otherwise.
 
-- `after_date`: Entries after this date (`yyyy-MM-dd`); use with `sort=asc`. Exactly one of `beforeDate` and `afterDate`.
-- `before_date`: Entries before this date (`yyyy-MM-dd`); use with `sort=desc`. Exactly one of `beforeDate` and `afterDate`.
+- `after_date`: Entries after this point, `yyyy-MM-dd` or `yyyy-MM-ddTHH:mm:ss` (user-local); use with `sort=asc`. Exactly one of `beforeDate` and `afterDate`.
+- `before_date`: Entries before this point, `yyyy-MM-dd` or `yyyy-MM-ddTHH:mm:ss` (user-local); use with `sort=desc`. Exactly one of `beforeDate` and `afterDate`.
 - `limit`: Page size, 1 to 10.
 - `offset`: Must be 0; page with `pagination.next`.
 - `sort`: `asc` with `afterDate`, `desc` with `beforeDate`.
@@ -27033,7 +27736,7 @@ Arguments:
 - `user_id`: The encoded user id (for example `GGNJL9`) or `-` for the user who owns
 the token. The client sends `-` unless told otherwise.
 
-- `date`: The date, `yyyy-MM-dd` or `today`.
+- `date`: The day, `yyyy-MM-dd` (the reference page lists no `today` for this endpoint).
 - `accept_language`: Unit system of the response and of posted values: `en_US` (US units),
 `en_GB` (UK units), anything else metric. Overrides the client's default.
 
@@ -27158,8 +27861,8 @@ Arguments:
 - `user_id`: The encoded user id (for example `GGNJL9`) or `-` for the user who owns
 the token. The client sends `-` unless told otherwise.
 
-- `after_date`: Entries after this date (`yyyy-MM-dd`); use with `sort=asc`. Exactly one of `beforeDate` and `afterDate`.
-- `before_date`: Entries before this date (`yyyy-MM-dd`); use with `sort=desc`. Exactly one of `beforeDate` and `afterDate`.
+- `after_date`: Entries after this point, `yyyy-MM-dd` or `yyyy-MM-ddTHH:mm:ss` (user-local); use with `sort=asc`. Exactly one of `beforeDate` and `afterDate`.
+- `before_date`: Entries before this point, `yyyy-MM-dd` or `yyyy-MM-ddTHH:mm:ss` (user-local); use with `sort=desc`. Exactly one of `beforeDate` and `afterDate`.
 - `limit`: Page size, 1 to 100.
 - `offset`: Must be 0; page with `pagination.next`.
 - `sort`: `asc` with `afterDate`, `desc` with `beforeDate`.
@@ -27390,7 +28093,7 @@ Lists the user's subscriptions for this app. Keep your own table of
 subscriptions and use this only to reconcile it.
 
 
-OAuth scope: none.
+OAuth scope: `activity` `nutrition` `profile` `settings` `sleep` `weight`.
 
 Sends a `GET` request to `/1/user/{user-id}/apiSubscriptions.json`
 
@@ -27439,7 +28142,7 @@ let response = client.create_subscription()
 
 Deletes a subscription made for all collections; answers 204 No Content.
 
-OAuth scope: none.
+OAuth scope: `activity` `nutrition` `profile` `settings` `sleep` `weight`.
 
 Sends a `DELETE` request to `/1/user/{user-id}/apiSubscriptions/{subscription-id}.json`
 
@@ -28246,6 +28949,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
                 201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
@@ -28819,8 +29523,8 @@ pub mod builder {
     pub struct GetSleepLogList<'a> {
         client: &'a super::Client,
         user_id: Result<::std::string::String, String>,
-        after_date: Result<Option<::chrono::naive::NaiveDate>, String>,
-        before_date: Result<Option<::chrono::naive::NaiveDate>, String>,
+        after_date: Result<Option<crate::ListBound>, String>,
+        before_date: Result<Option<crate::ListBound>, String>,
         limit: Result<u8, String>,
         offset: Result<u32, String>,
         sort: Result<types::SortOrder, String>,
@@ -28855,26 +29559,26 @@ pub mod builder {
         }
         pub fn after_date<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::chrono::naive::NaiveDate>,
+            V: std::convert::TryInto<crate::ListBound>,
         {
             self.after_date = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: chrono :: naive :: NaiveDate` for after_date failed"
+                    "conversion to `crate :: ListBound` for after_date failed"
                         .to_string()
                 });
             self
         }
         pub fn before_date<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::chrono::naive::NaiveDate>,
+            V: std::convert::TryInto<crate::ListBound>,
         {
             self.before_date = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: chrono :: naive :: NaiveDate` for before_date failed"
+                    "conversion to `crate :: ListBound` for before_date failed"
                         .to_string()
                 });
             self
@@ -30141,6 +30845,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
                 201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
@@ -33210,8 +33915,8 @@ pub mod builder {
     pub struct GetActivityLogList<'a> {
         client: &'a super::Client,
         user_id: Result<::std::string::String, String>,
-        after_date: Result<Option<::chrono::naive::NaiveDate>, String>,
-        before_date: Result<Option<::chrono::naive::NaiveDate>, String>,
+        after_date: Result<Option<crate::ListBound>, String>,
+        before_date: Result<Option<crate::ListBound>, String>,
         limit: Result<u8, String>,
         offset: Result<u32, String>,
         sort: Result<types::SortOrder, String>,
@@ -33246,26 +33951,26 @@ pub mod builder {
         }
         pub fn after_date<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::chrono::naive::NaiveDate>,
+            V: std::convert::TryInto<crate::ListBound>,
         {
             self.after_date = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: chrono :: naive :: NaiveDate` for after_date failed"
+                    "conversion to `crate :: ListBound` for after_date failed"
                         .to_string()
                 });
             self
         }
         pub fn before_date<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::chrono::naive::NaiveDate>,
+            V: std::convert::TryInto<crate::ListBound>,
         {
             self.before_date = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: chrono :: naive :: NaiveDate` for before_date failed"
+                    "conversion to `crate :: ListBound` for before_date failed"
                         .to_string()
                 });
             self
@@ -35966,6 +36671,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
                 201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
@@ -36809,6 +37515,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
                 201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
@@ -39761,8 +40468,8 @@ pub mod builder {
     pub struct GetEcgLogList<'a> {
         client: &'a super::Client,
         user_id: Result<::std::string::String, String>,
-        after_date: Result<Option<::chrono::naive::NaiveDate>, String>,
-        before_date: Result<Option<::chrono::naive::NaiveDate>, String>,
+        after_date: Result<Option<crate::ListBound>, String>,
+        before_date: Result<Option<crate::ListBound>, String>,
         limit: Result<u8, String>,
         offset: Result<u32, String>,
         sort: Result<types::SortOrder, String>,
@@ -39797,26 +40504,26 @@ pub mod builder {
         }
         pub fn after_date<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::chrono::naive::NaiveDate>,
+            V: std::convert::TryInto<crate::ListBound>,
         {
             self.after_date = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: chrono :: naive :: NaiveDate` for after_date failed"
+                    "conversion to `crate :: ListBound` for after_date failed"
                         .to_string()
                 });
             self
         }
         pub fn before_date<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::chrono::naive::NaiveDate>,
+            V: std::convert::TryInto<crate::ListBound>,
         {
             self.before_date = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: chrono :: naive :: NaiveDate` for before_date failed"
+                    "conversion to `crate :: ListBound` for before_date failed"
                         .to_string()
                 });
             self
@@ -40649,6 +41356,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
                 201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
@@ -41387,6 +42095,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
                 201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
@@ -41733,6 +42442,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
                 201u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -42530,6 +43240,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
                 201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
@@ -44518,8 +45229,8 @@ pub mod builder {
     pub struct GetIrnAlertsList<'a> {
         client: &'a super::Client,
         user_id: Result<::std::string::String, String>,
-        after_date: Result<Option<::chrono::naive::NaiveDate>, String>,
-        before_date: Result<Option<::chrono::naive::NaiveDate>, String>,
+        after_date: Result<Option<crate::ListBound>, String>,
+        before_date: Result<Option<crate::ListBound>, String>,
         limit: Result<u8, String>,
         offset: Result<u32, String>,
         sort: Result<types::SortOrder, String>,
@@ -44554,26 +45265,26 @@ pub mod builder {
         }
         pub fn after_date<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::chrono::naive::NaiveDate>,
+            V: std::convert::TryInto<crate::ListBound>,
         {
             self.after_date = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: chrono :: naive :: NaiveDate` for after_date failed"
+                    "conversion to `crate :: ListBound` for after_date failed"
                         .to_string()
                 });
             self
         }
         pub fn before_date<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::chrono::naive::NaiveDate>,
+            V: std::convert::TryInto<crate::ListBound>,
         {
             self.before_date = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: chrono :: naive :: NaiveDate` for before_date failed"
+                    "conversion to `crate :: ListBound` for before_date failed"
                         .to_string()
                 });
             self

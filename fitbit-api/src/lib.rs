@@ -36,6 +36,7 @@
 //! refresh, sign in again, request a scope, wait for the rate limit, or
 //! migrate away from a retired endpoint (HTTP 410).
 
+mod accessors;
 mod client;
 mod clock;
 mod governor;
@@ -59,7 +60,9 @@ pub use governor::{Governor, RateLimitPolicy, RateLimitStatus};
 pub use middleware::Middleware;
 pub use pagination::{ItemStream, ListQuery, Page};
 pub use retry::RetryPolicy;
-pub use values::{ClockTime, FitbitDate, LocalDateTime, NumericString, ParseValueError, UnitSystem};
+pub use values::{
+    ClockTime, FitbitDate, ListBound, LocalDateTime, NumericString, ParseValueError, UnitSystem,
+};
 
 /// The errors the generated builders return before conversion into [`Error`].
 pub type RawError = progenitor_client::Error<ErrorEnvelope>;

@@ -9,7 +9,6 @@
 
 use std::collections::HashSet;
 
-use chrono::NaiveDate;
 use futures::{Stream, TryStreamExt, stream};
 use progenitor_client::ResponseValue;
 use reqwest::header::{ACCEPT, HeaderValue};
@@ -19,7 +18,7 @@ use tracing::Instrument;
 use crate::generated_client::Client;
 use crate::generated_client::prelude::*;
 use crate::generated_client::types::{self, SortOrder};
-use crate::{Error, RawError};
+use crate::{Error, ListBound, RawError};
 
 /// Where a listing starts, and the page size.
 ///
@@ -31,6 +30,8 @@ use crate::{Error, RawError};
 /// let query = ListQuery::after(NaiveDate::from_ymd_opt(2024, 3, 1).unwrap()).limit(50);
 /// // Newest first, before 1 March 2024.
 /// let query = ListQuery::before(NaiveDate::from_ymd_opt(2024, 3, 1).unwrap());
+/// // Resume a sync right after the last item seen (user-local time).
+/// let query = ListQuery::after("2024-03-01T06:30:00".parse::<fitbit_api::ListBound>().unwrap());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListQuery {
@@ -40,19 +41,20 @@ pub struct ListQuery {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Bound {
-    After(NaiveDate),
-    Before(NaiveDate),
+    After(ListBound),
+    Before(ListBound),
 }
 
 impl ListQuery {
-    /// Items after `date`, oldest first (`afterDate` with `sort=asc`).
-    pub fn after(date: NaiveDate) -> Self {
-        Self { bound: Bound::After(date), limit: 100 }
+    /// Items after `bound` (a day, or a user-local date-time to resume a
+    /// sync), oldest first (`afterDate` with `sort=asc`).
+    pub fn after(bound: impl Into<ListBound>) -> Self {
+        Self { bound: Bound::After(bound.into()), limit: 100 }
     }
 
-    /// Items before `date`, newest first (`beforeDate` with `sort=desc`).
-    pub fn before(date: NaiveDate) -> Self {
-        Self { bound: Bound::Before(date), limit: 100 }
+    /// Items before `bound`, newest first (`beforeDate` with `sort=desc`).
+    pub fn before(bound: impl Into<ListBound>) -> Self {
+        Self { bound: Bound::Before(bound.into()), limit: 100 }
     }
 
     /// Items per page. Fitbit allows up to 100 (activity and sleep logs) or

@@ -266,6 +266,67 @@ impl From<NaiveDateTime> for LocalDateTime {
 
 string_serde!(LocalDateTime);
 
+/// Where a paged list starts (`beforeDate`/`afterDate`): a day, or a
+/// user-local date and time, so that an incremental sync can resume after the
+/// last item it saw rather than re-reading the whole day.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use fitbit_api::ListBound;
+///
+/// let day = ListBound::from(NaiveDate::from_ymd_opt(2024, 3, 1).unwrap());
+/// assert_eq!(day.to_string(), "2024-03-01");
+/// let moment: ListBound = "2024-03-01T06:30:00".parse().unwrap();
+/// assert_eq!(moment.to_string(), "2024-03-01T06:30:00");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListBound {
+    /// `yyyy-MM-dd`.
+    Day(NaiveDate),
+    /// `yyyy-MM-ddTHH:mm:ss`, user-local.
+    At(NaiveDateTime),
+}
+
+impl fmt::Display for ListBound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Day(day) => write!(f, "{}", day.format("%Y-%m-%d")),
+            Self::At(at) => write!(f, "{}", at.format("%Y-%m-%dT%H:%M:%S")),
+        }
+    }
+}
+
+impl FromStr for ListBound {
+    type Err = ParseValueError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let expected = "a date `yyyy-MM-dd` or a time `yyyy-MM-ddTHH:mm:ss`";
+        match s.len() {
+            10 => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(Self::Day)
+                .map_err(|_| ParseValueError::new(s, expected)),
+            19 => NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
+                .map(Self::At)
+                .map_err(|_| ParseValueError::new(s, expected)),
+            _ => Err(ParseValueError::new(s, expected)),
+        }
+    }
+}
+
+impl From<NaiveDate> for ListBound {
+    fn from(day: NaiveDate) -> Self {
+        Self::Day(day)
+    }
+}
+
+impl From<NaiveDateTime> for ListBound {
+    /// Fitbit takes whole seconds.
+    fn from(at: NaiveDateTime) -> Self {
+        Self::At(at.with_nanosecond(0).unwrap_or(at))
+    }
+}
+
+string_serde!(ListBound);
+
 /// A number Fitbit sends as a JSON string, such as a time-series value
 /// (`"value": "2504"`). It keeps the exact text (and a number stays a number
 /// if Fitbit ever sends one), and parses on request.

@@ -3982,7 +3982,7 @@ fn delete_subscription_command() -> clap::Command {
     clap::Command::new("delete-subscription")
         .about("Delete a subscription (all collections)")
         .long_about(
-            "Delete a subscription (all collections).\n\nDeletes a subscription made for all collections; answers 204 No Content.\n\nOAuth scope: none.\n\nDELETE /1/user/{user-id}/apiSubscriptions/{subscription-id}.json",
+            "Delete a subscription (all collections).\n\nDeletes a subscription made for all collections; answers 204 No Content.\n\nOAuth scope: activity nutrition profile settings sleep weight.\n\nDELETE /1/user/{user-id}/apiSubscriptions/{subscription-id}.json",
         )
         .arg(
             clap::Arg::new("user-id")
@@ -4811,20 +4811,20 @@ fn get_activity_log_list_command() -> clap::Command {
                 .long("before-date")
                 .value_name("BEFOREDATE")
                 .help(
-                    "Entries before this date (`yyyy-MM-dd`); use with `sort=desc`. Exactly one of `beforeDate` and `afterDate`.",
+                    "Entries before this point, `yyyy-MM-dd` or `yyyy-MM-ddTHH:mm:ss` (user-local); use with `sort=desc`. Exactly one of `beforeDate` and `afterDate`.",
                 )
                 .required(false)
-                .value_parser(clap::value_parser!(chrono::NaiveDate)),
+                .value_parser(clap::value_parser!(fitbit_api::ListBound)),
         )
         .arg(
             clap::Arg::new("after-date")
                 .long("after-date")
                 .value_name("AFTERDATE")
                 .help(
-                    "Entries after this date (`yyyy-MM-dd`); use with `sort=asc`. Exactly one of `beforeDate` and `afterDate`.",
+                    "Entries after this point, `yyyy-MM-dd` or `yyyy-MM-ddTHH:mm:ss` (user-local); use with `sort=asc`. Exactly one of `beforeDate` and `afterDate`.",
                 )
                 .required(false)
-                .value_parser(clap::value_parser!(chrono::NaiveDate)),
+                .value_parser(clap::value_parser!(fitbit_api::ListBound)),
         )
         .arg(
             clap::Arg::new("sort")
@@ -4896,10 +4896,10 @@ fn get_activity_log_list_run<'a>(
         if let Some(value) = matches.get_one::<String>("user-id") {
             request = request.user_id(value.clone());
         }
-        if let Some(value) = matches.get_one::<chrono::NaiveDate>("before-date") {
+        if let Some(value) = matches.get_one::<fitbit_api::ListBound>("before-date") {
             request = request.before_date(*value);
         }
-        if let Some(value) = matches.get_one::<chrono::NaiveDate>("after-date") {
+        if let Some(value) = matches.get_one::<fitbit_api::ListBound>("after-date") {
             request = request.after_date(*value);
         }
         if let Some(value) = matches.get_one::<String>("sort") {
@@ -7204,7 +7204,7 @@ fn get_daily_activity_summary_command() -> clap::Command {
     clap::Command::new("get-daily-activity-summary")
         .about("Get the daily activity summary")
         .long_about(
-            "Get the daily activity summary.\n\nThe activity summary of one day (steps, calories, distances, active\nminutes, heart-rate zones), the activities logged that day and the\ndaily goals. Values are in the unit system of `Accept-Language`.\n\nOAuth scope: activity.\n\nGET /1/user/{user-id}/activities/date/{date}.json",
+            "Get the daily activity summary.\n\nThe activity summary of one day (steps, calories, distances, active\nminutes, heart-rate zones), the activities logged that day and the\ndaily goals. Values are in the unit system of `Accept-Language`.\n`goals` is only included for today and the 21 days before it;\nelevation and floors only for devices with an altimeter.\n\nOAuth scope: activity.\n\nGET /1/user/{user-id}/activities/date/{date}.json",
         )
         .arg(
             clap::Arg::new("user-id")
@@ -7221,7 +7221,9 @@ fn get_daily_activity_summary_command() -> clap::Command {
             clap::Arg::new("date")
                 .long("date")
                 .value_name("DATE")
-                .help("The date, `yyyy-MM-dd` or `today`.")
+                .help(
+                    "The day, `yyyy-MM-dd` (the reference page lists no `today` for this endpoint).",
+                )
                 .required(true)
                 .value_parser(clap::value_parser!(fitbit_api::FitbitDate)),
         )
@@ -7377,20 +7379,20 @@ fn get_ecg_log_list_command() -> clap::Command {
                 .long("before-date")
                 .value_name("BEFOREDATE")
                 .help(
-                    "Entries before this date (`yyyy-MM-dd`); use with `sort=desc`. Exactly one of `beforeDate` and `afterDate`.",
+                    "Entries before this point, `yyyy-MM-dd` or `yyyy-MM-ddTHH:mm:ss` (user-local); use with `sort=desc`. Exactly one of `beforeDate` and `afterDate`.",
                 )
                 .required(false)
-                .value_parser(clap::value_parser!(chrono::NaiveDate)),
+                .value_parser(clap::value_parser!(fitbit_api::ListBound)),
         )
         .arg(
             clap::Arg::new("after-date")
                 .long("after-date")
                 .value_name("AFTERDATE")
                 .help(
-                    "Entries after this date (`yyyy-MM-dd`); use with `sort=asc`. Exactly one of `beforeDate` and `afterDate`.",
+                    "Entries after this point, `yyyy-MM-dd` or `yyyy-MM-ddTHH:mm:ss` (user-local); use with `sort=asc`. Exactly one of `beforeDate` and `afterDate`.",
                 )
                 .required(false)
-                .value_parser(clap::value_parser!(chrono::NaiveDate)),
+                .value_parser(clap::value_parser!(fitbit_api::ListBound)),
         )
         .arg(
             clap::Arg::new("sort")
@@ -7462,10 +7464,10 @@ fn get_ecg_log_list_run<'a>(
         if let Some(value) = matches.get_one::<String>("user-id") {
             request = request.user_id(value.clone());
         }
-        if let Some(value) = matches.get_one::<chrono::NaiveDate>("before-date") {
+        if let Some(value) = matches.get_one::<fitbit_api::ListBound>("before-date") {
             request = request.before_date(*value);
         }
-        if let Some(value) = matches.get_one::<chrono::NaiveDate>("after-date") {
+        if let Some(value) = matches.get_one::<fitbit_api::ListBound>("after-date") {
             request = request.after_date(*value);
         }
         if let Some(value) = matches.get_one::<String>("sort") {
@@ -9378,20 +9380,20 @@ fn get_irn_alerts_list_command() -> clap::Command {
                 .long("before-date")
                 .value_name("BEFOREDATE")
                 .help(
-                    "Entries before this date (`yyyy-MM-dd`); use with `sort=desc`. Exactly one of `beforeDate` and `afterDate`.",
+                    "Entries before this point, `yyyy-MM-dd` or `yyyy-MM-ddTHH:mm:ss` (user-local); use with `sort=desc`. Exactly one of `beforeDate` and `afterDate`.",
                 )
                 .required(false)
-                .value_parser(clap::value_parser!(chrono::NaiveDate)),
+                .value_parser(clap::value_parser!(fitbit_api::ListBound)),
         )
         .arg(
             clap::Arg::new("after-date")
                 .long("after-date")
                 .value_name("AFTERDATE")
                 .help(
-                    "Entries after this date (`yyyy-MM-dd`); use with `sort=asc`. Exactly one of `beforeDate` and `afterDate`.",
+                    "Entries after this point, `yyyy-MM-dd` or `yyyy-MM-ddTHH:mm:ss` (user-local); use with `sort=asc`. Exactly one of `beforeDate` and `afterDate`.",
                 )
                 .required(false)
-                .value_parser(clap::value_parser!(chrono::NaiveDate)),
+                .value_parser(clap::value_parser!(fitbit_api::ListBound)),
         )
         .arg(
             clap::Arg::new("sort")
@@ -9463,10 +9465,10 @@ fn get_irn_alerts_list_run<'a>(
         if let Some(value) = matches.get_one::<String>("user-id") {
             request = request.user_id(value.clone());
         }
-        if let Some(value) = matches.get_one::<chrono::NaiveDate>("before-date") {
+        if let Some(value) = matches.get_one::<fitbit_api::ListBound>("before-date") {
             request = request.before_date(*value);
         }
-        if let Some(value) = matches.get_one::<chrono::NaiveDate>("after-date") {
+        if let Some(value) = matches.get_one::<fitbit_api::ListBound>("after-date") {
             request = request.after_date(*value);
         }
         if let Some(value) = matches.get_one::<String>("sort") {
@@ -10320,7 +10322,9 @@ fn get_sleep_log_by_date_command() -> clap::Command {
             clap::Arg::new("date")
                 .long("date")
                 .value_name("DATE")
-                .help("The date, `yyyy-MM-dd` or `today`.")
+                .help(
+                    "The day, `yyyy-MM-dd` (the reference page lists no `today` for this endpoint).",
+                )
                 .required(true)
                 .value_parser(clap::value_parser!(fitbit_api::FitbitDate)),
         )
@@ -10502,20 +10506,20 @@ fn get_sleep_log_list_command() -> clap::Command {
                 .long("before-date")
                 .value_name("BEFOREDATE")
                 .help(
-                    "Entries before this date (`yyyy-MM-dd`); use with `sort=desc`. Exactly one of `beforeDate` and `afterDate`.",
+                    "Entries before this point, `yyyy-MM-dd` or `yyyy-MM-ddTHH:mm:ss` (user-local); use with `sort=desc`. Exactly one of `beforeDate` and `afterDate`.",
                 )
                 .required(false)
-                .value_parser(clap::value_parser!(chrono::NaiveDate)),
+                .value_parser(clap::value_parser!(fitbit_api::ListBound)),
         )
         .arg(
             clap::Arg::new("after-date")
                 .long("after-date")
                 .value_name("AFTERDATE")
                 .help(
-                    "Entries after this date (`yyyy-MM-dd`); use with `sort=asc`. Exactly one of `beforeDate` and `afterDate`.",
+                    "Entries after this point, `yyyy-MM-dd` or `yyyy-MM-ddTHH:mm:ss` (user-local); use with `sort=asc`. Exactly one of `beforeDate` and `afterDate`.",
                 )
                 .required(false)
-                .value_parser(clap::value_parser!(chrono::NaiveDate)),
+                .value_parser(clap::value_parser!(fitbit_api::ListBound)),
         )
         .arg(
             clap::Arg::new("sort")
@@ -10587,10 +10591,10 @@ fn get_sleep_log_list_run<'a>(
         if let Some(value) = matches.get_one::<String>("user-id") {
             request = request.user_id(value.clone());
         }
-        if let Some(value) = matches.get_one::<chrono::NaiveDate>("before-date") {
+        if let Some(value) = matches.get_one::<fitbit_api::ListBound>("before-date") {
             request = request.before_date(*value);
         }
-        if let Some(value) = matches.get_one::<chrono::NaiveDate>("after-date") {
+        if let Some(value) = matches.get_one::<fitbit_api::ListBound>("after-date") {
             request = request.after_date(*value);
         }
         if let Some(value) = matches.get_one::<String>("sort") {
@@ -10969,7 +10973,7 @@ fn get_subscription_list_command() -> clap::Command {
     clap::Command::new("get-subscription-list")
         .about("List the user's subscriptions (all collections)")
         .long_about(
-            "List the user's subscriptions (all collections).\n\nLists the user's subscriptions for this app. Keep your own table of\nsubscriptions and use this only to reconcile it.\n\nOAuth scope: none.\n\nGET /1/user/{user-id}/apiSubscriptions.json",
+            "List the user's subscriptions (all collections).\n\nLists the user's subscriptions for this app. Keep your own table of\nsubscriptions and use this only to reconcile it.\n\nOAuth scope: activity nutrition profile settings sleep weight.\n\nGET /1/user/{user-id}/apiSubscriptions.json",
         )
         .arg(
             clap::Arg::new("user-id")
@@ -11993,7 +11997,9 @@ fn get_weight_log_command() -> clap::Command {
             clap::Arg::new("date")
                 .long("date")
                 .value_name("DATE")
-                .help("The date, `yyyy-MM-dd` or `today`.")
+                .help(
+                    "The day, `yyyy-MM-dd` (the reference page lists no `today` for this endpoint).",
+                )
                 .required(true)
                 .value_parser(clap::value_parser!(fitbit_api::FitbitDate)),
         )
@@ -12911,6 +12917,12 @@ fn update_profile_command() -> clap::Command {
                 ),
         )
         .arg(
+            clap::Arg::new("state")
+                .long("state")
+                .help("Body field `state`.")
+                .value_parser(clap::value_parser!(String)),
+        )
+        .arg(
             clap::Arg::new("stride-length-running")
                 .long("stride-length-running")
                 .help("Body field `strideLengthRunning`.")
@@ -13005,6 +13017,9 @@ fn update_profile_run<'a>(
         }
         if let Some(value) = matches.get_one::<String>("start-day-of-week") {
             body.insert("startDayOfWeek".to_string(), serde_json::json!(value));
+        }
+        if let Some(value) = matches.get_one::<String>("state") {
+            body.insert("state".to_string(), serde_json::json!(value.to_string()));
         }
         if let Some(value) = matches.get_one::<f64>("stride-length-running") {
             body.insert("strideLengthRunning".to_string(), serde_json::json!(* value));

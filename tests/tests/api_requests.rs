@@ -314,7 +314,7 @@ async fn sleep_create_list_and_delete() {
         .send()
         .await
         .expect("created");
-    let log_id = created.sleep.as_ref().unwrap()[0].log_id.expect("log id");
+    let log_id = created.sleep.as_ref().and_then(|s| s.log()).and_then(|log| log.log_id).expect("log id");
     let page = client
         .get_sleep_log_list()
         .before_date(chrono::NaiveDate::from_ymd_opt(2020, 2, 22).unwrap())

@@ -266,6 +266,7 @@ fn kind_of_schema(spec: &Spec, schema: &ReferenceOr<Schema>) -> Option<Kind> {
         match name {
             "FitbitDate" => return typed("FitbitDate"),
             "ClockTime" => return typed("ClockTime"),
+            "ListBound" => return typed("ListBound"),
             _ => {}
         }
         let resolved = spec.openapi.components.as_ref()?.schemas.get(name)?;

@@ -25,6 +25,8 @@ pub const REPLACEMENTS: &[(&str, &str, &[TypeImpl])] = &[
     ("ClockTime", "crate::ClockTime", &[TypeImpl::Display, TypeImpl::FromStr]),
     // Zone-less timestamps, local to the user's profile time zone.
     ("LocalDateTime", "crate::LocalDateTime", &[TypeImpl::Display, TypeImpl::FromStr]),
+    // `beforeDate`/`afterDate` of the paged lists: a date or a local date-time.
+    ("ListBound", "crate::ListBound", &[TypeImpl::Display, TypeImpl::FromStr]),
     // Numbers Fitbit sends as JSON strings (time-series values).
     ("NumericString", "crate::NumericString", &[TypeImpl::Display, TypeImpl::FromStr]),
     // `Accept-Language`: the unit system of responses and of posted values.

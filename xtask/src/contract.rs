@@ -160,7 +160,7 @@ fn sample_for(spec: &Spec, format: &ParameterSchemaOrContent) -> Sample {
     };
     if let Some(name) = schema_ref_name(schema) {
         match name {
-            "FitbitDate" => return text_sample("2024-01-31"),
+            "FitbitDate" | "ListBound" => return text_sample("2024-01-31"),
             "ClockTime" => return text_sample("07:30"),
             _ => {}
         }

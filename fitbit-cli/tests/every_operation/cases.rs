@@ -43,7 +43,7 @@ pub(crate) const CASES: &[Case] = &[
             ("durationMillis", "1"),
             ("date", "2024-01-31"),
         ],
-        status: 201,
+        status: 200,
         body: Body::Json,
     },
     Case {
@@ -91,7 +91,7 @@ pub(crate) const CASES: &[Case] = &[
         method: "POST",
         path: "/1/user/-/body/log/fat.json",
         query: &[("fat", "1.5"), ("date", "2024-01-31")],
-        status: 201,
+        status: 200,
         body: Body::Json,
     },
     Case {
@@ -128,7 +128,7 @@ pub(crate) const CASES: &[Case] = &[
         method: "POST",
         path: "/1/user/-/foods/log/favorite/1.json",
         query: &[],
-        status: 201,
+        status: 200,
         body: Body::Empty,
     },
     Case {
@@ -160,7 +160,7 @@ pub(crate) const CASES: &[Case] = &[
             ("formType", "LIQUID"),
             ("description", "sample"),
         ],
-        status: 201,
+        status: 200,
         body: Body::Json,
     },
     Case {
@@ -196,7 +196,7 @@ pub(crate) const CASES: &[Case] = &[
             ("amount", "1.5"),
             ("date", "2024-01-31"),
         ],
-        status: 201,
+        status: 200,
         body: Body::Json,
     },
     Case {
@@ -235,7 +235,7 @@ pub(crate) const CASES: &[Case] = &[
         method: "POST",
         path: "/1.2/user/-/sleep.json",
         query: &[("date", "2024-01-31"), ("startTime", "07:30"), ("duration", "1")],
-        status: 201,
+        status: 200,
         body: Body::Json,
     },
     Case {
@@ -272,7 +272,7 @@ pub(crate) const CASES: &[Case] = &[
         method: "POST",
         path: "/1/user/-/foods/log/water.json",
         query: &[("amount", "1.5"), ("date", "2024-01-31")],
-        status: 201,
+        status: 200,
         body: Body::Json,
     },
     Case {
@@ -299,7 +299,7 @@ pub(crate) const CASES: &[Case] = &[
         method: "POST",
         path: "/1/user/-/body/log/weight.json",
         query: &[("weight", "1.5"), ("date", "2024-01-31")],
-        status: 201,
+        status: 200,
         body: Body::Json,
     },
     Case {

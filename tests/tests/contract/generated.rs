@@ -37,7 +37,7 @@ async fn create_activity_log() {
                     ("durationMillis", "1"),
                     ("date", "2024-01-31"),
                 ],
-                status: 201,
+                status: 200,
             },
             |client| async move {
                 client
@@ -102,7 +102,7 @@ async fn create_bodyfat_log() {
                 method: "POST",
                 path: "/1/user/-/body/log/fat.json",
                 query: &[("fat", "1.5"), ("date", "2024-01-31")],
-                status: 201,
+                status: 200,
             },
             |client| async move {
                 client.create_bodyfat_log().fat(1.5).date("2024-01-31").send().await
@@ -155,7 +155,7 @@ async fn create_favorite_food() {
                 method: "POST",
                 path: "/1/user/-/foods/log/favorite/1.json",
                 query: &[],
-                status: 201,
+                status: 200,
             },
             |client| async move { client.create_favorite_food().food_id(1).send().await },
         )
@@ -176,7 +176,7 @@ async fn create_food() {
                     ("formType", "LIQUID"),
                     ("description", "sample"),
                 ],
-                status: 201,
+                status: 200,
             },
             |client| async move {
                 client
@@ -220,7 +220,7 @@ async fn create_food_log() {
                     ("amount", "1.5"),
                     ("date", "2024-01-31"),
                 ],
-                status: 201,
+                status: 200,
             },
             |client| async move {
                 client
@@ -287,7 +287,7 @@ async fn create_sleep_log() {
                     ("startTime", "07:30"),
                     ("duration", "1"),
                 ],
-                status: 201,
+                status: 200,
             },
             |client| async move {
                 client
@@ -339,7 +339,7 @@ async fn create_water_log() {
                 method: "POST",
                 path: "/1/user/-/foods/log/water.json",
                 query: &[("amount", "1.5"), ("date", "2024-01-31")],
-                status: 201,
+                status: 200,
             },
             |client| async move {
                 client.create_water_log().amount(1.5).date("2024-01-31").send().await
@@ -376,7 +376,7 @@ async fn create_weight_log() {
                 method: "POST",
                 path: "/1/user/-/body/log/weight.json",
                 query: &[("weight", "1.5"), ("date", "2024-01-31")],
-                status: 201,
+                status: 200,
             },
             |client| async move {
                 client.create_weight_log().weight(1.5).date("2024-01-31").send().await
