@@ -32,7 +32,9 @@
 
 // The generated code names the handwritten value types relative to the crate
 // it was generated for; these re-exports make those paths resolve here.
-pub use fitbit_api::{ClockTime, ErrorEnvelope, FitbitDate, ListBound, LocalDateTime, NumericString, UnitSystem};
+pub use fitbit_api::{
+    ClockTime, ErrorEnvelope, FitbitDate, ListBound, LocalDateTime, NumericString, UnitSystem,
+};
 
 // Written by `cargo xtask regen`; never edit it by hand.
 #[rustfmt::skip]
