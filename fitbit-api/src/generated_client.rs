@@ -23817,7 +23817,7 @@ accepted too.
 #[derive(Clone, Debug)]
 /**Client for Fitbit Web API
 
-The legacy Fitbit Web API at https://api.fitbit.com, written by hand from the
+The legacy Fitbit Web API at <https://api.fitbit.com>, written by hand from the
 documented contract. Google ended support on 2026-09-30 and is shutting the
 API down in favour of the Google Health API; retired endpoints answer
 410 Gone, which the client reports as a typed error.
