@@ -45,6 +45,7 @@ mod pagination;
 mod retry;
 mod user_time;
 mod values;
+pub mod webhooks;
 
 // Written by `cargo xtask regen`; never edit it by hand. rustfmt would
 // reformat prettyplease's output, so it is skipped here.
