@@ -7400,10 +7400,10 @@ pub mod operations {
         pub fn recurring(self, value: bool) -> Self {
             Self(self.0.query_param("recurring", value.to_string()))
         }
-        pub fn time(self, value: &str) -> Self {
+        pub fn time(self, value: &crate::AlarmTime) -> Self {
             Self(self.0.query_param("time", value.to_string()))
         }
-        pub fn week_days(self, value: &str) -> Self {
+        pub fn week_days(self, value: &crate::WeekDays) -> Self {
             Self(self.0.query_param("weekDays", value.to_string()))
         }
         pub fn accept_language<'a, T>(self, value: T) -> Self
@@ -7543,7 +7543,7 @@ pub mod operations {
         pub fn snooze_length(self, value: u32) -> Self {
             Self(self.0.query_param("snoozeLength", value.to_string()))
         }
-        pub fn time(self, value: &str) -> Self {
+        pub fn time(self, value: &crate::AlarmTime) -> Self {
             Self(self.0.query_param("time", value.to_string()))
         }
         pub fn vibe<T>(self, value: T) -> Self
@@ -7556,7 +7556,7 @@ pub mod operations {
                 Self(self.0.query_param_missing("vibe"))
             }
         }
-        pub fn week_days(self, value: &str) -> Self {
+        pub fn week_days(self, value: &crate::WeekDays) -> Self {
             Self(self.0.query_param("weekDays", value.to_string()))
         }
         pub fn accept_language<'a, T>(self, value: T) -> Self

@@ -40086,8 +40086,8 @@ pub mod builder {
         tracker_id: Result<::std::string::String, String>,
         enabled: Result<bool, String>,
         recurring: Result<bool, String>,
-        time: Result<::std::string::String, String>,
-        week_days: Result<::std::string::String, String>,
+        time: Result<crate::AlarmTime, String>,
+        week_days: Result<crate::WeekDays, String>,
         accept_language: Result<Option<crate::UnitSystem>, String>,
         accept_locale: Result<Option<types::Locale>, String>,
     }
@@ -40149,25 +40149,23 @@ pub mod builder {
         }
         pub fn time<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<crate::AlarmTime>,
         {
             self.time = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for time failed"
-                        .to_string()
+                    "conversion to `crate :: AlarmTime` for time failed".to_string()
                 });
             self
         }
         pub fn week_days<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<crate::WeekDays>,
         {
             self.week_days = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for week_days failed"
-                        .to_string()
+                    "conversion to `crate :: WeekDays` for week_days failed".to_string()
                 });
             self
         }
@@ -40297,9 +40295,9 @@ pub mod builder {
         recurring: Result<bool, String>,
         snooze_count: Result<u32, String>,
         snooze_length: Result<u32, String>,
-        time: Result<::std::string::String, String>,
+        time: Result<crate::AlarmTime, String>,
         vibe: Result<Option<types::AlarmVibe>, String>,
-        week_days: Result<::std::string::String, String>,
+        week_days: Result<crate::WeekDays, String>,
         accept_language: Result<Option<crate::UnitSystem>, String>,
         accept_locale: Result<Option<types::Locale>, String>,
     }
@@ -40406,13 +40404,12 @@ pub mod builder {
         }
         pub fn time<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<crate::AlarmTime>,
         {
             self.time = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for time failed"
-                        .to_string()
+                    "conversion to `crate :: AlarmTime` for time failed".to_string()
                 });
             self
         }
@@ -40428,13 +40425,12 @@ pub mod builder {
         }
         pub fn week_days<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<crate::WeekDays>,
         {
             self.week_days = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for week_days failed"
-                        .to_string()
+                    "conversion to `crate :: WeekDays` for week_days failed".to_string()
                 });
             self
         }

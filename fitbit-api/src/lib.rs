@@ -64,7 +64,8 @@ pub use middleware::Middleware;
 pub use pagination::{ItemStream, ListQuery, Page};
 pub use retry::RetryPolicy;
 pub use values::{
-    ClockTime, FitbitDate, ListBound, LocalDateTime, NumericString, ParseValueError, UnitSystem,
+    AlarmTime, ClockTime, FitbitDate, ListBound, LocalDateTime, NumericString, ParseValueError, UnitSystem,
+    WeekDays,
 };
 
 /// The errors the generated builders return before conversion into [`Error`].

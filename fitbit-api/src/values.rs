@@ -327,6 +327,153 @@ impl From<NaiveDateTime> for ListBound {
 
 string_serde!(ListBound);
 
+/// The days an alarm rings, sent as `MONDAY,WEDNESDAY`.
+///
+/// ```
+/// use chrono::Weekday;
+/// use fitbit_api::WeekDays;
+///
+/// let days: WeekDays = [Weekday::Fri, Weekday::Mon].into_iter().collect();
+/// assert_eq!(days.to_string(), "MONDAY,FRIDAY");
+/// assert_eq!("monday, friday".parse::<WeekDays>().unwrap(), days);
+/// assert!("MONDAY,FUNDAY".parse::<WeekDays>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct WeekDays {
+    /// Bit `n` set: day `n` from Monday.
+    bits: u8,
+}
+
+impl WeekDays {
+    /// Monday to Friday.
+    pub const WORKDAYS: Self = Self { bits: 0b0001_1111 };
+    /// Every day.
+    pub const EVERY_DAY: Self = Self { bits: 0b0111_1111 };
+
+    /// Whether `day` is included.
+    pub fn contains(&self, day: chrono::Weekday) -> bool {
+        self.bits & (1 << day.num_days_from_monday()) != 0
+    }
+
+    /// Adds `day`.
+    pub fn insert(&mut self, day: chrono::Weekday) {
+        self.bits |= 1 << day.num_days_from_monday();
+    }
+
+    /// The days, Monday first.
+    pub fn iter(&self) -> impl Iterator<Item = chrono::Weekday> + '_ {
+        let mut day = chrono::Weekday::Mon;
+        (0..7).filter_map(move |_| {
+            let current = day;
+            day = day.succ();
+            self.contains(current).then_some(current)
+        })
+    }
+}
+
+impl FromIterator<chrono::Weekday> for WeekDays {
+    fn from_iter<I: IntoIterator<Item = chrono::Weekday>>(days: I) -> Self {
+        let mut set = Self::default();
+        days.into_iter().for_each(|day| set.insert(day));
+        set
+    }
+}
+
+const DAY_NAMES: [&str; 7] = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"];
+
+impl fmt::Display for WeekDays {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> =
+            self.iter().map(|day| DAY_NAMES[day.num_days_from_monday() as usize]).collect();
+        f.write_str(&names.join(","))
+    }
+}
+
+impl FromStr for WeekDays {
+    type Err = ParseValueError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let expected = "days from MONDAY to SUNDAY, comma-separated";
+        let mut set = Self::default();
+        for name in s.split(',').map(str::trim) {
+            let index = DAY_NAMES
+                .iter()
+                .position(|day| day.eq_ignore_ascii_case(name))
+                .ok_or_else(|| ParseValueError::new(s, expected))?;
+            set.bits |= 1 << index;
+        }
+        Ok(set)
+    }
+}
+
+string_serde!(WeekDays);
+
+/// An alarm's time of day with the UTC offset it is meant in, sent as
+/// `07:00-08:00`.
+///
+/// ```
+/// use fitbit_api::AlarmTime;
+///
+/// let at: AlarmTime = "07:00-08:00".parse().unwrap();
+/// assert_eq!(at.to_string(), "07:00-08:00");
+/// assert_eq!(AlarmTime::new(6, 45, 3600).unwrap().to_string(), "06:45+01:00");
+/// assert!("7am".parse::<AlarmTime>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AlarmTime {
+    time: NaiveTime,
+    offset: FixedOffset,
+}
+
+impl AlarmTime {
+    /// `hour:minute` at `offset_seconds` east of UTC.
+    pub fn new(hour: u32, minute: u32, offset_seconds: i32) -> Option<Self> {
+        Some(Self {
+            time: NaiveTime::from_hms_opt(hour, minute, 0)?,
+            offset: FixedOffset::east_opt(offset_seconds)?,
+        })
+    }
+
+    /// The time of day.
+    pub fn time(&self) -> NaiveTime {
+        self.time
+    }
+
+    /// The UTC offset.
+    pub fn offset(&self) -> FixedOffset {
+        self.offset
+    }
+}
+
+impl fmt::Display for AlarmTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}{}", self.time.hour(), self.time.minute(), self.offset)
+    }
+}
+
+impl FromStr for AlarmTime {
+    type Err = ParseValueError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let expected = "a time with offset, `HH:mm+HH:mm` or `HH:mm-HH:mm`";
+        let err = || ParseValueError::new(s, expected);
+        if s.len() != 11 || !s.is_char_boundary(5) {
+            return Err(err());
+        }
+        let (time, offset) = s.split_at(5);
+        let time = NaiveTime::parse_from_str(time, "%H:%M").map_err(|_| err())?;
+        let sign = match offset.as_bytes()[0] {
+            b'+' => 1,
+            b'-' => -1,
+            _ => return Err(err()),
+        };
+        let clock = NaiveTime::parse_from_str(&offset[1..], "%H:%M").map_err(|_| err())?;
+        let seconds = sign * (clock.hour() * 3600 + clock.minute() * 60) as i32;
+        let offset = FixedOffset::east_opt(seconds).ok_or_else(err)?;
+        Ok(Self { time, offset })
+    }
+}
+
+string_serde!(AlarmTime);
+
 /// A number Fitbit sends as a JSON string, such as a time-series value
 /// (`"value": "2504"`). It keeps the exact text (and a number stays a number
 /// if Fitbit ever sends one), and parses on request.

@@ -1076,7 +1076,7 @@ fn create_alarm_command() -> clap::Command {
                     "Time of day and UTC offset, `HH:mm` followed by `+HH:mm` or `-HH:mm`, for example `07:00-08:00`.",
                 )
                 .required(true)
-                .value_parser(clap::value_parser!(String)),
+                .value_parser(clap::value_parser!(fitbit_api::AlarmTime)),
         )
         .arg(
             clap::Arg::new("enabled")
@@ -1102,7 +1102,7 @@ fn create_alarm_command() -> clap::Command {
                     "Comma-separated days on which the alarm vibrates, from `MONDAY` `TUESDAY` `WEDNESDAY` `THURSDAY` `FRIDAY` `SATURDAY` `SUNDAY`, for example `MONDAY,TUESDAY`.",
                 )
                 .required(true)
-                .value_parser(clap::value_parser!(String)),
+                .value_parser(clap::value_parser!(fitbit_api::WeekDays)),
         )
         .arg(
             clap::Arg::new("accept-language")
@@ -1153,8 +1153,8 @@ fn create_alarm_run<'a>(
         if let Some(value) = matches.get_one::<String>("tracker-id") {
             request = request.tracker_id(value.clone());
         }
-        if let Some(value) = matches.get_one::<String>("time") {
-            request = request.time(value.clone());
+        if let Some(value) = matches.get_one::<fitbit_api::AlarmTime>("time") {
+            request = request.time(*value);
         }
         if let Some(value) = matches.get_one::<bool>("enabled") {
             request = request.enabled(*value);
@@ -1162,8 +1162,8 @@ fn create_alarm_run<'a>(
         if let Some(value) = matches.get_one::<bool>("recurring") {
             request = request.recurring(*value);
         }
-        if let Some(value) = matches.get_one::<String>("week-days") {
-            request = request.week_days(value.clone());
+        if let Some(value) = matches.get_one::<fitbit_api::WeekDays>("week-days") {
+            request = request.week_days(*value);
         }
         if let Some(value) = matches.get_one::<String>("accept-language") {
             request = request.accept_language(value.as_str());
@@ -12369,7 +12369,7 @@ fn update_alarm_command() -> clap::Command {
                     "Time of day and UTC offset, `HH:mm` followed by `+HH:mm` or `-HH:mm`, for example `07:00-08:00`.",
                 )
                 .required(true)
-                .value_parser(clap::value_parser!(String)),
+                .value_parser(clap::value_parser!(fitbit_api::AlarmTime)),
         )
         .arg(
             clap::Arg::new("enabled")
@@ -12395,7 +12395,7 @@ fn update_alarm_command() -> clap::Command {
                     "Comma-separated days on which the alarm vibrates, from `MONDAY` `TUESDAY` `WEDNESDAY` `THURSDAY` `FRIDAY` `SATURDAY` `SUNDAY`, for example `MONDAY,TUESDAY`.",
                 )
                 .required(true)
-                .value_parser(clap::value_parser!(String)),
+                .value_parser(clap::value_parser!(fitbit_api::WeekDays)),
         )
         .arg(
             clap::Arg::new("snooze-length")
@@ -12481,8 +12481,8 @@ fn update_alarm_run<'a>(
         if let Some(value) = matches.get_one::<u64>("alarm-id") {
             request = request.alarm_id(*value);
         }
-        if let Some(value) = matches.get_one::<String>("time") {
-            request = request.time(value.clone());
+        if let Some(value) = matches.get_one::<fitbit_api::AlarmTime>("time") {
+            request = request.time(*value);
         }
         if let Some(value) = matches.get_one::<bool>("enabled") {
             request = request.enabled(*value);
@@ -12490,8 +12490,8 @@ fn update_alarm_run<'a>(
         if let Some(value) = matches.get_one::<bool>("recurring") {
             request = request.recurring(*value);
         }
-        if let Some(value) = matches.get_one::<String>("week-days") {
-            request = request.week_days(value.clone());
+        if let Some(value) = matches.get_one::<fitbit_api::WeekDays>("week-days") {
+            request = request.week_days(*value);
         }
         if let Some(value) = matches.get_one::<u32>("snooze-length") {
             request = request.snooze_length(*value);

@@ -267,6 +267,8 @@ fn kind_of_schema(spec: &Spec, schema: &ReferenceOr<Schema>) -> Option<Kind> {
             "FitbitDate" => return typed("FitbitDate"),
             "ClockTime" => return typed("ClockTime"),
             "ListBound" => return typed("ListBound"),
+            "WeekDays" => return typed("WeekDays"),
+            "AlarmTime" => return typed("AlarmTime"),
             _ => {}
         }
         let resolved = spec.openapi.components.as_ref()?.schemas.get(name)?;

@@ -27,6 +27,9 @@ pub const REPLACEMENTS: &[(&str, &str, &[TypeImpl])] = &[
     ("LocalDateTime", "crate::LocalDateTime", &[TypeImpl::Display, TypeImpl::FromStr]),
     // `beforeDate`/`afterDate` of the paged lists: a date or a local date-time.
     ("ListBound", "crate::ListBound", &[TypeImpl::Display, TypeImpl::FromStr]),
+    // Alarm days (`MONDAY,FRIDAY`) and alarm times (`07:00-08:00`).
+    ("WeekDays", "crate::WeekDays", &[TypeImpl::Display, TypeImpl::FromStr]),
+    ("AlarmTime", "crate::AlarmTime", &[TypeImpl::Display, TypeImpl::FromStr]),
     // Numbers Fitbit sends as JSON strings (time-series values).
     ("NumericString", "crate::NumericString", &[TypeImpl::Display, TypeImpl::FromStr]),
     // `Accept-Language`: the unit system of responses and of posted values.

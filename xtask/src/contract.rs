@@ -161,6 +161,8 @@ fn sample_for(spec: &Spec, format: &ParameterSchemaOrContent) -> Sample {
     if let Some(name) = schema_ref_name(schema) {
         match name {
             "FitbitDate" | "ListBound" => return text_sample("2024-01-31"),
+            "WeekDays" => return text_sample("MONDAY,FRIDAY"),
+            "AlarmTime" => return text_sample("07:00-08:00"),
             "ClockTime" => return text_sample("07:30"),
             _ => {}
         }

@@ -59,10 +59,10 @@ async fn create_alarm() {
                 method: "POST",
                 path: "/1/user/-/devices/tracker/sample/alarms.json",
                 query: &[
-                    ("time", "sample"),
+                    ("time", "07:00-08:00"),
                     ("enabled", "true"),
                     ("recurring", "true"),
-                    ("weekDays", "sample"),
+                    ("weekDays", "MONDAY,FRIDAY"),
                 ],
                 status: 200,
             },
@@ -70,10 +70,10 @@ async fn create_alarm() {
                 client
                     .create_alarm()
                     .tracker_id("sample")
-                    .time("sample")
+                    .time("07:00-08:00")
                     .enabled(true)
                     .recurring(true)
-                    .week_days("sample")
+                    .week_days("MONDAY,FRIDAY")
                     .send()
                     .await
             },
@@ -2171,10 +2171,10 @@ async fn update_alarm() {
                 method: "POST",
                 path: "/1/user/-/devices/tracker/sample/alarms/1.json",
                 query: &[
-                    ("time", "sample"),
+                    ("time", "07:00-08:00"),
                     ("enabled", "true"),
                     ("recurring", "true"),
-                    ("weekDays", "sample"),
+                    ("weekDays", "MONDAY,FRIDAY"),
                     ("snoozeLength", "1"),
                     ("snoozeCount", "1"),
                 ],
@@ -2185,10 +2185,10 @@ async fn update_alarm() {
                     .update_alarm()
                     .tracker_id("sample")
                     .alarm_id(1)
-                    .time("sample")
+                    .time("07:00-08:00")
                     .enabled(true)
                     .recurring(true)
-                    .week_days("sample")
+                    .week_days("MONDAY,FRIDAY")
                     .snooze_length(1)
                     .snooze_count(1)
                     .send()
