@@ -4,14 +4,12 @@
 mod support;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use fitbit_api::prelude::*;
 use fitbit_api::{Action, Client, Error, RetryPolicy};
-use fitbit_auth::{AccessToken, Authorizer};
-use futures::future::BoxFuture;
 use httpmock::MockServer;
+use support::rotating::RotatingToken;
 use support::{TEST_TOKEN, client_for};
 
 /// One attempt, no waiting: these tests are about classifying the answer.
@@ -126,28 +124,6 @@ async fn an_expired_static_token_means_signing_in_again() {
     assert_eq!(err.action(), Action::SignInAgain);
 }
 
-/// Hands out `old` first and `new` after a rejection; counts refreshes.
-#[derive(Debug, Default)]
-struct RotatingToken {
-    refreshes: AtomicUsize,
-}
-
-impl Authorizer for RotatingToken {
-    fn access_token(&self) -> BoxFuture<'_, Result<AccessToken, fitbit_auth::Error>> {
-        let token = if self.refreshes.load(Ordering::SeqCst) == 0 { "old-token" } else { "new-token" };
-        Box::pin(async move { Ok(AccessToken::new(token)) })
-    }
-
-    fn refresh_after_rejection<'a>(
-        &'a self,
-        rejected: &'a AccessToken,
-    ) -> BoxFuture<'a, Result<AccessToken, fitbit_auth::Error>> {
-        assert_eq!(rejected.secret(), "old-token", "the rejected token is the one that was sent");
-        self.refreshes.fetch_add(1, Ordering::SeqCst);
-        Box::pin(async { Ok(AccessToken::new("new-token")) })
-    }
-}
-
 #[tokio::test]
 async fn expired_token_is_refreshed_once_and_the_request_retried() {
     let server = MockServer::start_async().await;
@@ -171,7 +147,7 @@ async fn expired_token_is_refreshed_once_and_the_request_retried() {
     let profile = client.get_profile().send().await.expect("the retry succeeds");
 
     assert_eq!(profile.user.encoded_id.as_deref(), Some("GGNJL9"));
-    assert_eq!(authorizer.refreshes.load(Ordering::SeqCst), 1);
+    assert_eq!(authorizer.refreshes(), 1);
     expired.assert_calls_async(1).await;
     fresh.assert_calls_async(1).await;
 }
@@ -198,7 +174,7 @@ async fn an_invalid_token_gets_one_refresh_in_case_another_process_rotated_it() 
 
     client.get_profile().send().await.expect("the retry succeeds");
 
-    assert_eq!(authorizer.refreshes.load(Ordering::SeqCst), 1);
+    assert_eq!(authorizer.refreshes(), 1);
     invalid.assert_calls_async(1).await;
     fresh.assert_calls_async(1).await;
 }
@@ -221,7 +197,7 @@ async fn other_401s_are_not_retried() {
     let err = client.get_profile().send().await.map(|_| ()).map_err(Error::from).expect_err("refused");
 
     assert!(matches!(err, Error::SignInRequired { .. }), "{err:?}");
-    assert_eq!(authorizer.refreshes.load(Ordering::SeqCst), 0);
+    assert_eq!(authorizer.refreshes(), 0);
     mock.assert_calls_async(1).await;
 }
 

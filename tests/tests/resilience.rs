@@ -5,14 +5,12 @@
 mod support;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use fitbit_api::prelude::*;
 use fitbit_api::{Client, Error, FitbitDate, ManualClock, RateLimitPolicy, RetryPolicy};
-use fitbit_auth::{AccessToken, Authorizer};
-use futures::future::BoxFuture;
 use support::TEST_TOKEN;
+use support::rotating::RotatingToken;
 use support::scripted::{Reply, ScriptedServer};
 
 const PROFILE: &str = r#"{"user":{"encodedId":"GGNJL9"}}"#;
@@ -218,27 +216,6 @@ async fn a_post_is_retried_only_when_the_connection_never_opened() {
     assert_eq!(clock.sleeps().len(), 2, "retried with backoff up to the attempt bound");
 }
 
-/// Hands out `old` until refreshed once, then `new`; counts refreshes.
-#[derive(Debug, Default)]
-struct CountingRefresh {
-    refreshes: AtomicUsize,
-}
-
-impl Authorizer for CountingRefresh {
-    fn access_token(&self) -> BoxFuture<'_, Result<AccessToken, fitbit_auth::Error>> {
-        let token = if self.refreshes.load(Ordering::SeqCst) == 0 { "old" } else { "new" };
-        Box::pin(async move { Ok(AccessToken::new(token)) })
-    }
-
-    fn refresh_after_rejection<'a>(
-        &'a self,
-        _: &'a AccessToken,
-    ) -> BoxFuture<'a, Result<AccessToken, fitbit_auth::Error>> {
-        self.refreshes.fetch_add(1, Ordering::SeqCst);
-        Box::pin(async { Ok(AccessToken::new("new")) })
-    }
-}
-
 #[tokio::test]
 async fn an_expired_token_during_retries_leads_to_exactly_one_refresh() {
     let expired = r#"{"errors":[{"errorType":"expired_token","message":"Access token expired"}]}"#;
@@ -249,7 +226,7 @@ async fn an_expired_token_during_retries_leads_to_exactly_one_refresh() {
         Reply::json(200, PROFILE),
     ])
     .await;
-    let authorizer = Arc::new(CountingRefresh::default());
+    let authorizer = Arc::new(RotatingToken::default());
     let clock = Arc::new(ManualClock::new());
     let client = Client::builder()
         .base_url(&server.base_url)
@@ -261,10 +238,10 @@ async fn an_expired_token_during_retries_leads_to_exactly_one_refresh() {
 
     assert_eq!(get_profile(&client).await.expect("succeeds"), "GGNJL9");
 
-    assert_eq!(authorizer.refreshes.load(Ordering::SeqCst), 1);
+    assert_eq!(authorizer.refreshes(), 1);
     let tokens: Vec<_> =
         server.requests().iter().map(|r| r.header("authorization").unwrap().to_string()).collect();
-    assert_eq!(tokens, ["Bearer old", "Bearer old", "Bearer new", "Bearer new"]);
+    assert_eq!(tokens, ["Bearer old-token", "Bearer old-token", "Bearer new-token", "Bearer new-token"]);
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 
 pub mod contract;
 pub use fitbit_tests::fixtures;
+pub mod rotating;
 pub mod scripted;
 
 use httpmock::MockServer;
