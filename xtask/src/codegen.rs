@@ -81,18 +81,12 @@ fn format_source(what: &str, source: &str) -> Result<String, Error> {
 
 /// The CLI's commands, formatted, with the `@generated` header.
 pub fn render_cli_commands(spec: &Spec) -> Result<String, Error> {
-    let source = crate::cli::render(spec);
-    let file: syn::File =
-        syn::parse_str(&source).map_err(|e| Error::Generate(format!("CLI commands: {e}")))?;
-    Ok(format!("{}{}", header(), prettyplease::unparse(&file)))
+    format_source("CLI commands", &crate::cli::render(spec))
 }
 
 /// The contract tests, formatted, with the `@generated` header.
 pub fn render_contract_tests(spec: &Spec) -> Result<String, Error> {
-    let source = crate::contract::render(spec);
-    let file: syn::File =
-        syn::parse_str(&source).map_err(|e| Error::Generate(format!("contract tests: {e}")))?;
-    Ok(format!("{}{}", header(), prettyplease::unparse(&file)))
+    format_source("contract tests", &crate::contract::render(spec))
 }
 
 /// progenitor's settings for the client crate.
@@ -121,13 +115,6 @@ pub fn render_client(spec: &Spec) -> Result<String, Error> {
         syn::parse2(tokens).map_err(|e| Error::Generate(format!("progenitor output: {e}")))?;
     DefaultUserId.visit_file_mut(&mut file);
     Ok(format!("{}{}", header(), prettyplease::unparse(&file)))
-}
-
-/// Formats a progenitor token stream the way every generated file is written.
-pub fn format_tokens(tokens: proc_macro2::TokenStream) -> Result<String, Error> {
-    let file: syn::File =
-        syn::parse2(tokens).map_err(|e| Error::Generate(format!("progenitor output: {e}")))?;
-    Ok(prettyplease::unparse(&file))
 }
 
 fn header() -> String {
