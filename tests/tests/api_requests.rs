@@ -477,6 +477,82 @@ async fn subscriptions_list_create_delete_with_subscriber_header() {
 }
 
 #[tokio::test]
+async fn collection_subscriptions_carry_the_subscriber_header_and_a_conflict_is_typed() {
+    use fitbit_api::types::SubscriptionCollection;
+
+    let server = MockServer::start_async().await;
+    let path = "/1/user/-/sleep/apiSubscriptions/user-GGNJL9-sleep.json";
+    let create = server
+        .mock_async(|when, then| {
+            when.method("POST").path(path).header("x-fitbit-subscriber-id", "2").header("content-length", "0");
+            then.status(200).body(fixtures::response("create_subscription.json").text);
+        })
+        .await;
+    let list = server
+        .mock_async(|when, then| {
+            when.method("GET").path("/1/user/-/sleep/apiSubscriptions.json").header("x-fitbit-subscriber-id", "2");
+            then.status(200).body(fixtures::response("get_subscription_list.json").text);
+        })
+        .await;
+    let delete = server
+        .mock_async(|when, then| {
+            when.method("DELETE").path(path).header("x-fitbit-subscriber-id", "2");
+            then.status(204);
+        })
+        .await;
+    let conflict = server
+        .mock_async(|when, then| {
+            when.method("POST").path("/1/user/-/body/apiSubscriptions/taken.json");
+            then.status(409).body(
+                r#"{"errors":[{"errorType":"conflict","message":"The user is already subscribed under another id."}]}"#,
+            );
+        })
+        .await;
+    let client = client_for(&server);
+
+    let created = client
+        .create_collection_subscription()
+        .collection_path(SubscriptionCollection::Sleep)
+        .subscription_id("user-GGNJL9-sleep")
+        .x_fitbit_subscriber_id("2")
+        .send()
+        .await
+        .expect("an existing subscription (200) is a success");
+    let listed = client
+        .get_collection_subscription_list()
+        .collection_path(SubscriptionCollection::Sleep)
+        .x_fitbit_subscriber_id("2")
+        .send()
+        .await
+        .expect("list");
+    client
+        .delete_collection_subscription()
+        .collection_path(SubscriptionCollection::Sleep)
+        .subscription_id("user-GGNJL9-sleep")
+        .x_fitbit_subscriber_id("2")
+        .send()
+        .await
+        .expect("deleted");
+    let err = client
+        .create_collection_subscription()
+        .collection_path(SubscriptionCollection::Body)
+        .subscription_id("taken")
+        .send()
+        .await
+        .map_err(fitbit_api::Error::from)
+        .expect_err("409");
+
+    create.assert_async().await;
+    list.assert_async().await;
+    delete.assert_async().await;
+    conflict.assert_async().await;
+    assert!(created.subscription_id.is_some());
+    assert!(!listed.api_subscriptions.is_empty());
+    assert!(matches!(err, fitbit_api::Error::Conflict(_)), "{err:?}");
+    assert!(err.to_string().contains("already subscribed under another id"), "{err}");
+}
+
+#[tokio::test]
 async fn friends_use_the_1_1_prefix() {
     let server = MockServer::start_async().await;
     let mock = server
