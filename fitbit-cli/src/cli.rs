@@ -25,7 +25,8 @@ Exit codes:
 Environment:
   FITBIT_TOKEN_FILE, FITBIT_API_URL, FITBIT_AUTHORIZE_URL, FITBIT_UNITS stand in for the global options;
   FITBIT_CLIENT_ID, FITBIT_CLIENT_SECRET and FITBIT_REDIRECT_URI for the options of `fitbit login`.
-  FITBIT_CLIENT_SECRET also supplies the secret to the other commands when the token file has none.";
+  FITBIT_CLIENT_SECRET also supplies the secret to the other commands when the token file has none.
+  FITBIT_VERIFICATION_CODE stands in for `fitbit webhook serve --verification-code`.";
 
 /// `fitbit`: sign in to the Fitbit Web API and call it.
 #[derive(Debug, Parser)]
@@ -110,6 +111,10 @@ pub enum Builtin {
 
     /// Print the signed-in user's profile as JSON (GET /1/user/-/profile.json)
     Profile,
+
+    /// Receive Fitbit's webhook notifications locally (subscriber verification and signatures)
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
 }
 
 /// `fitbit login`.
@@ -185,6 +190,40 @@ pub enum TokenCommand {
     Revoke,
 }
 
+/// `fitbit webhook …`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum WebhookCommand {
+    /// Run a subscriber endpoint on this machine; print verified notifications as JSON lines
+    #[command(long_about = "Run a subscriber endpoint on this machine, for development.\n\n\
+        Answers Fitbit's verification GETs (204 for ?verify=<the verification code>, 404 otherwise), \
+        checks X-Fitbit-Signature on every POST against the app's client secret (from the token file, \
+        else FITBIT_CLIENT_SECRET), answers 204 and prints each verified notification on stdout as one \
+        JSON line. Refused requests (wrong code, missing or wrong signature, malformed or oversized \
+        body) are answered 404, 400 or 413, logged on stderr, and never printed. Every path is \
+        answered. Runs until Ctrl-C.")]
+    Serve(WebhookServeArgs),
+}
+
+/// `fitbit webhook serve`.
+#[derive(Debug, Clone, Args)]
+pub struct WebhookServeArgs {
+    /// The port to listen on (0 picks a free one; the address is printed on stderr)
+    #[arg(long, value_name = "PORT")]
+    pub port: u16,
+
+    /// The address to listen on
+    #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+
+    /// The subscriber verification code shown on dev.fitbit.com
+    #[arg(long, env = "FITBIT_VERIFICATION_CODE", hide_env_values = true, value_name = "CODE")]
+    pub verification_code: String,
+
+    /// The largest notification body accepted, in bytes; larger ones get 413
+    #[arg(long, value_name = "BYTES", default_value_t = fitbit_webhooks::receiver::DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+}
+
 /// The whole command line: the derived commands plus `extra` subcommands
 /// (the API areas).
 pub fn command(extra: impl IntoIterator<Item = clap::Command>) -> clap::Command {
@@ -206,7 +245,7 @@ mod tests {
         let command = command(crate::api_commands::commands());
         command.clone().debug_assert();
         let names: Vec<_> = command.get_subcommands().map(|c| c.get_name().to_string()).collect();
-        for builtin in ["login", "token", "profile"] {
+        for builtin in ["login", "token", "profile", "webhook"] {
             assert_eq!(names.iter().filter(|n| *n == builtin).count(), 1, "{builtin} is one command");
         }
         assert!(names.iter().any(|n| n == "heart-rate-intraday"), "{names:?}");

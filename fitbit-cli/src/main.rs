@@ -4,6 +4,7 @@
 //! fitbit login --client-id ID [--client-secret S] [--scope "activity heartrate"] [--no-browser]
 //! fitbit token status | refresh | revoke
 //! fitbit profile
+//! fitbit webhook serve --port P --verification-code C   # a local subscriber endpoint
 //! fitbit <area> <operation> [options]      # every operation of the Web API, e.g.
 //! fitbit heart-rate-intraday get-heartrate-intraday-by-date --date today --detail-level 1min
 //! ```
@@ -18,6 +19,7 @@ mod login;
 mod loopback;
 mod output;
 mod token;
+mod webhook;
 
 // Written by `cargo xtask regen`; never edit it by hand.
 #[rustfmt::skip]
@@ -29,7 +31,7 @@ use std::process::ExitCode;
 use clap::FromArgMatches as _;
 
 use crate::api_commands::Output;
-use crate::cli::{Builtin, GlobalArgs};
+use crate::cli::{Builtin, GlobalArgs, WebhookCommand};
 use crate::config::Settings;
 use crate::errors::CliError;
 
@@ -64,6 +66,7 @@ async fn run(matches: &clap::ArgMatches) -> Result<(), CliError> {
         Builtin::Login(args) => login::run(&settings, args).await,
         Builtin::Token(command) => token::run(&settings, command).await,
         Builtin::Profile => profile(&settings).await,
+        Builtin::Webhook(WebhookCommand::Serve(args)) => webhook::serve(&settings, args).await,
     }
 }
 
