@@ -48,7 +48,9 @@ mod verification;
 #[cfg(feature = "receiver")]
 pub mod receiver;
 
-pub use notification::{CollectionType, Notification, NotificationError, NotificationKey, parse_notifications};
+pub use notification::{
+    CollectionType, Notification, NotificationError, NotificationKey, parse_notifications,
+};
 pub use signature::{SIGNATURE_HEADER, SignatureError, SignatureKey};
 pub use subscriber::{Rejection, Subscriber};
 pub use verification::{VerificationAnswer, VerificationCode};

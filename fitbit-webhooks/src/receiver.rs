@@ -216,7 +216,13 @@ impl Receiver {
         Router::new().fallback(answer).with_state(Arc::new(self))
     }
 
-    async fn handle(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: Body) -> Result<(), RefusalReason> {
+    async fn handle(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: Body,
+    ) -> Result<(), RefusalReason> {
         match *method {
             Method::GET => match self.subscriber.verify(verify_param(uri).as_deref()) {
                 VerificationAnswer::Verified => Ok(()),

@@ -51,7 +51,11 @@ impl Subscriber {
     /// The notifications of a POST, once its signature (the
     /// `X-Fitbit-Signature` value, if any) checks out on the raw body.
     /// Answer 204 on success and [`Rejection::status`] otherwise.
-    pub fn notifications(&self, body: &[u8], signature: Option<&str>) -> Result<Vec<Notification>, Rejection> {
+    pub fn notifications(
+        &self,
+        body: &[u8],
+        signature: Option<&str>,
+    ) -> Result<Vec<Notification>, Rejection> {
         self.key.verify(body, signature).map_err(Rejection::Signature)?;
         parse_notifications(body).map_err(Rejection::Body)
     }

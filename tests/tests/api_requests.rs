@@ -484,13 +484,18 @@ async fn collection_subscriptions_carry_the_subscriber_header_and_a_conflict_is_
     let path = "/1/user/-/sleep/apiSubscriptions/user-GGNJL9-sleep.json";
     let create = server
         .mock_async(|when, then| {
-            when.method("POST").path(path).header("x-fitbit-subscriber-id", "2").header("content-length", "0");
+            when.method("POST")
+                .path(path)
+                .header("x-fitbit-subscriber-id", "2")
+                .header("content-length", "0");
             then.status(200).body(fixtures::response("create_subscription.json").text);
         })
         .await;
     let list = server
         .mock_async(|when, then| {
-            when.method("GET").path("/1/user/-/sleep/apiSubscriptions.json").header("x-fitbit-subscriber-id", "2");
+            when.method("GET")
+                .path("/1/user/-/sleep/apiSubscriptions.json")
+                .header("x-fitbit-subscriber-id", "2");
             then.status(200).body(fixtures::response("get_subscription_list.json").text);
         })
         .await;

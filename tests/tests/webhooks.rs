@@ -9,8 +9,8 @@ use std::time::Duration;
 use fitbit_tests::fixtures;
 use fitbit_webhooks::receiver::{NotificationSink, Receiver, Refusal, SinkUnavailable};
 use fitbit_webhooks::{
-    CollectionType, Notification, SIGNATURE_HEADER, SignatureError, SignatureKey, Subscriber, VerificationCode,
-    parse_notifications,
+    CollectionType, Notification, SIGNATURE_HEADER, SignatureError, SignatureKey, Subscriber,
+    VerificationCode, parse_notifications,
 };
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::mpsc;
@@ -38,7 +38,10 @@ fn the_signature_matches_the_test_vector_and_only_for_the_exact_bytes() {
     let mut with_newline = body.clone();
     with_newline.push(b'\n');
     assert_eq!(key.sign(&with_newline), "Ju+yYmMbovX0NIe3VCIZeaeXDPA=");
-    assert_eq!(key.verify(&with_newline, Some("Oyv+HBziS4dH/fHJ735cToXX6vs=")), Err(SignatureError::Mismatch));
+    assert_eq!(
+        key.verify(&with_newline, Some("Oyv+HBziS4dH/fHJ735cToXX6vs=")),
+        Err(SignatureError::Mismatch)
+    );
 
     // Re-serialised JSON does not carry the signature: it is over the raw bytes.
     let reencoded = serde_json::to_vec(&serde_json::from_slice::<serde_json::Value>(&body).unwrap()).unwrap();
@@ -194,8 +197,18 @@ async fn malformed_json_with_a_valid_signature_gets_400_and_no_delivery() {
     let mut receiver = Running::start(8, 64 * 1024).await;
     let key = SignatureKey::from_client_secret(SECRET);
 
-    for body in [&b"{\"collectionType\":\"foods\"}"[..], b"[{\"collectionType\":\"foods\",", b"<html>oops</html>", b""] {
-        assert_eq!(receiver.post(body, Some(&key.sign(body))).await, 400, "{}", String::from_utf8_lossy(body));
+    for body in [
+        &b"{\"collectionType\":\"foods\"}"[..],
+        b"[{\"collectionType\":\"foods\",",
+        b"<html>oops</html>",
+        b"",
+    ] {
+        assert_eq!(
+            receiver.post(body, Some(&key.sign(body))).await,
+            400,
+            "{}",
+            String::from_utf8_lossy(body)
+        );
     }
     assert!(receiver.drain().is_empty());
     assert_eq!(receiver.refusal_statuses(), [400, 400, 400, 400]);
@@ -230,7 +243,8 @@ async fn an_oversized_body_is_refused_with_or_without_a_declared_length() {
     request.push_str("0\r\n\r\n");
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut answer = vec![0u8; 1024];
-    let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut answer)).await.unwrap().unwrap();
+    let read =
+        tokio::time::timeout(Duration::from_secs(10), stream.read(&mut answer)).await.unwrap().unwrap();
     let answer = String::from_utf8_lossy(&answer[..read]);
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
 
