@@ -6,6 +6,8 @@
 
 use std::path::PathBuf;
 
+pub mod notifications;
+
 use fitbit_api::{Client, Error};
 use fitbit_auth::{FileStore, Session};
 
