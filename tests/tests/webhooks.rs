@@ -67,6 +67,13 @@ fn notifications_decode_typed_and_reencode_without_loss() {
 }
 
 #[test]
+fn debug_output_shows_neither_the_secret_nor_the_code() {
+    let shown = format!("{:?}", subscriber());
+    assert!(!shown.contains(SECRET) && !shown.contains(CODE), "{shown}");
+    assert!(shown.contains("<redacted>"), "{shown}");
+}
+
+#[test]
 fn the_client_crate_reexports_the_toolkit() {
     let key = fitbit_api::webhooks::SignatureKey::from_client_secret(SECRET);
     assert_eq!(key.sign(&body()), "Oyv+HBziS4dH/fHJ735cToXX6vs=");
