@@ -20,7 +20,7 @@ pub async fn serve(settings: &Settings, args: WebhookServeArgs) -> Result<(), Cl
     if args.verification_code.is_empty() {
         return Err(CliError::usage("the verification code is empty; give the one shown on dev.fitbit.com"));
     }
-    let secret = client_secret(settings).await?;
+    let (secret, source) = client_secret(settings).await?;
     let subscriber = Subscriber::new(
         SignatureKey::from_client_secret(&secret),
         VerificationCode::new(args.verification_code),
@@ -34,8 +34,9 @@ pub async fn serve(settings: &Settings, args: WebhookServeArgs) -> Result<(), Cl
     })?;
     let bound = listener.local_addr().map_err(|err| CliError::failure(format!("no local address: {err}")))?;
     eprintln!(
-        "fitbit: receiving Fitbit notifications on http://{bound}/ (any path); verified ones are printed \
-         on stdout, one JSON line each. Ctrl-C stops."
+        "fitbit: receiving Fitbit notifications on http://{bound}/ (any path), checking signatures with \
+         the client secret from {source}; verified ones are printed on stdout, one JSON line each. \
+         Ctrl-C stops."
     );
     axum::serve(listener, router)
         .with_graceful_shutdown(stop_signal())
@@ -43,14 +44,15 @@ pub async fn serve(settings: &Settings, args: WebhookServeArgs) -> Result<(), Cl
         .map_err(|err| CliError::failure(format!("the receiver stopped: {err}")))
 }
 
-/// The app's client secret: from the token file, else `FITBIT_CLIENT_SECRET`.
-async fn client_secret(settings: &Settings) -> Result<String, CliError> {
+/// The app's client secret, from the token file, else `FITBIT_CLIENT_SECRET`
+/// (as for the other commands), and where it came from.
+async fn client_secret(settings: &Settings) -> Result<(String, String), CliError> {
     let record = settings.store().load().await?;
     if let Some(secret) = record.client.and_then(|client| client.client_secret) {
-        return Ok(secret.secret().to_owned());
+        return Ok((secret.secret().to_owned(), settings.token_file.display().to_string()));
     }
     match std::env::var(CLIENT_SECRET_ENV) {
-        Ok(secret) if !secret.is_empty() => Ok(secret),
+        Ok(secret) if !secret.is_empty() => Ok((secret, CLIENT_SECRET_ENV.to_owned())),
         _ => Err(CliError::usage(format!(
             "no client secret: {} holds none and {CLIENT_SECRET_ENV} is not set",
             settings.token_file.display()

@@ -106,6 +106,11 @@ fn vector_body() -> Vec<u8> {
 async fn only_correctly_signed_notifications_are_printed() {
     let scratch = Scratch::new();
     let serving = Serving::start(&scratch, Some(VECTOR_SECRET), &[]).await;
+    assert!(
+        serving.stderr_head.contains("client secret from FITBIT_CLIENT_SECRET"),
+        "{}",
+        serving.stderr_head
+    );
 
     // Verification: 204 for the code, 404 for a wrong one or none.
     assert_eq!(serving.get(&format!("/webhook?verify={CODE}")).await, 204);
@@ -169,6 +174,7 @@ async fn the_secret_comes_from_the_token_file_first() {
         "the environment's secret is not used"
     );
     assert_eq!(serving.post(&body, Some(&app_key.sign(&body))).await, 204);
+    assert!(serving.stderr_head.contains("credentials.json"), "{}", serving.stderr_head);
 
     let run = serving.stop().await;
     run.assert_code(0).assert_hides(&[CONFIDENTIAL_CLIENT_SECRET]);
