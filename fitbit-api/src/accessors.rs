@@ -2,9 +2,10 @@
 //! to use directly: dynamic keys and Fitbit's alternative shapes.
 
 use crate::generated_client::types::{
-    ActivityIntraday, ActivityIntradayEntry, ActivityTimeSeries, BodyTimeSeries, CreatedSleep,
-    IntradayDataset, NutritionTimeSeries, SleepLog, TimeSeriesPoint,
+    ActivityIntraday, ActivityTimeSeries, BodyTimeSeries, CreatedSleep, IntradayDataset, NutritionTimeSeries,
+    SleepLog, TimeSeriesPoint,
 };
+use crate::intraday::ActivityIntradayEntry;
 
 macro_rules! single_series {
     ($($ty:ty),*) => {$(

@@ -261,53 +261,44 @@ points) and `activities-<resource>-intraday` (the dataset).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct ActivityIntraday(
-        pub ::std::collections::HashMap<::std::string::String, ActivityIntradayEntry>,
+        pub ::std::collections::HashMap<
+            ::std::string::String,
+            crate::ActivityIntradayEntry,
+        >,
     );
     impl ::std::ops::Deref for ActivityIntraday {
         type Target = ::std::collections::HashMap<
             ::std::string::String,
-            ActivityIntradayEntry,
+            crate::ActivityIntradayEntry,
         >;
         fn deref(
             &self,
-        ) -> &::std::collections::HashMap<::std::string::String, ActivityIntradayEntry> {
+        ) -> &::std::collections::HashMap<
+            ::std::string::String,
+            crate::ActivityIntradayEntry,
+        > {
             &self.0
         }
     }
     impl ::std::convert::From<ActivityIntraday>
-    for ::std::collections::HashMap<::std::string::String, ActivityIntradayEntry> {
+    for ::std::collections::HashMap<
+        ::std::string::String,
+        crate::ActivityIntradayEntry,
+    > {
         fn from(value: ActivityIntraday) -> Self {
             value.0
         }
     }
     impl ::std::convert::From<
-        ::std::collections::HashMap<::std::string::String, ActivityIntradayEntry>,
+        ::std::collections::HashMap<::std::string::String, crate::ActivityIntradayEntry>,
     > for ActivityIntraday {
         fn from(
             value: ::std::collections::HashMap<
                 ::std::string::String,
-                ActivityIntradayEntry,
+                crate::ActivityIntradayEntry,
             >,
         ) -> Self {
             Self(value)
-        }
-    }
-    ///The daily points, or the intraday dataset.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
-    pub enum ActivityIntradayEntry {
-        Array(::std::vec::Vec<TimeSeriesPoint>),
-        IntradayDataset(IntradayDataset),
-    }
-    impl ::std::convert::From<::std::vec::Vec<TimeSeriesPoint>>
-    for ActivityIntradayEntry {
-        fn from(value: ::std::vec::Vec<TimeSeriesPoint>) -> Self {
-            Self::Array(value)
-        }
-    }
-    impl ::std::convert::From<IntradayDataset> for ActivityIntradayEntry {
-        fn from(value: IntradayDataset) -> Self {
-            Self::IntradayDataset(value)
         }
     }
     ///`ActivityLevelMinutes`
@@ -3455,7 +3446,7 @@ intraday time window have been seen with the zones beside `value` and
     ///`IntradayDataset`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct IntradayDataset {
-        pub dataset: ::std::vec::Vec<IntradayPoint>,
+        pub dataset: ::std::vec::Vec<crate::IntradayPoint>,
         ///Spacing of the points.
         #[serde(
             rename = "datasetInterval",
@@ -3473,25 +3464,6 @@ intraday time window have been seen with the zones beside `value` and
     }
     impl IntradayDataset {
         pub fn builder() -> builder::IntradayDataset {
-            Default::default()
-        }
-    }
-    ///`IntradayPoint`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct IntradayPoint {
-        ///Activity level (calories intraday only).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub level: ::std::option::Option<u8>,
-        ///METs (calories intraday only).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub mets: ::std::option::Option<f64>,
-        pub time: crate::ClockTime,
-        pub value: f64,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    }
-    impl IntradayPoint {
-        pub fn builder() -> builder::IntradayPoint {
             Default::default()
         }
     }
@@ -15854,7 +15826,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         #[derive(Clone, Debug)]
         pub struct IntradayDataset {
             dataset: ::std::result::Result<
-                ::std::vec::Vec<super::IntradayPoint>,
+                ::std::vec::Vec<crate::IntradayPoint>,
                 ::std::string::String,
             >,
             dataset_interval: ::std::result::Result<
@@ -15883,7 +15855,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         impl IntradayDataset {
             pub fn dataset<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::IntradayPoint>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::IntradayPoint>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.dataset = value
@@ -15953,123 +15925,6 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                     dataset: Ok(value.dataset),
                     dataset_interval: Ok(value.dataset_interval),
                     dataset_type: Ok(value.dataset_type),
-                    extra: Ok(value.extra),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct IntradayPoint {
-            level: ::std::result::Result<
-                ::std::option::Option<u8>,
-                ::std::string::String,
-            >,
-            mets: ::std::result::Result<
-                ::std::option::Option<f64>,
-                ::std::string::String,
-            >,
-            time: ::std::result::Result<crate::ClockTime, ::std::string::String>,
-            value: ::std::result::Result<f64, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for IntradayPoint {
-            fn default() -> Self {
-                Self {
-                    level: Ok(Default::default()),
-                    mets: Ok(Default::default()),
-                    time: Err("no value supplied for time".to_string()),
-                    value: Err("no value supplied for value".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
-                }
-            }
-        }
-        impl IntradayPoint {
-            pub fn level<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<u8>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.level = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for level: {e}")
-                    });
-                self
-            }
-            pub fn mets<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.mets = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for mets: {e}")
-                    });
-                self
-            }
-            pub fn time<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<crate::ClockTime>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for time: {e}")
-                    });
-                self
-            }
-            pub fn value<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<f64>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
-                self
-            }
-            pub fn extra<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.extra = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for extra: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<IntradayPoint> for super::IntradayPoint {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: IntradayPoint,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    level: value.level?,
-                    mets: value.mets?,
-                    time: value.time?,
-                    value: value.value?,
-                    extra: value.extra?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::IntradayPoint> for IntradayPoint {
-            fn from(value: super::IntradayPoint) -> Self {
-                Self {
-                    level: Ok(value.level),
-                    mets: Ok(value.mets),
-                    time: Ok(value.time),
-                    value: Ok(value.value),
                     extra: Ok(value.extra),
                 }
             }

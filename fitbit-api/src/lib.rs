@@ -40,6 +40,7 @@ mod accessors;
 mod client;
 mod clock;
 mod governor;
+mod intraday;
 mod middleware;
 mod pagination;
 mod retry;
@@ -58,8 +59,9 @@ mod generated_client;
 pub use client::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use fitbit_auth::{Action, ApiError, Error, ErrorEnvelope};
-pub use generated_client::{ByteStream, Client, ResponseValue, builder, prelude, types};
+pub use generated_client::{ByteStream, Client, ResponseValue, builder, prelude};
 pub use governor::{Governor, RateLimitPolicy, RateLimitStatus};
+pub use intraday::{ActivityIntradayEntry, ExtraFields, IntradayPoint};
 pub use middleware::Middleware;
 pub use pagination::{ItemStream, ListQuery, Page};
 pub use retry::RetryPolicy;
@@ -67,6 +69,17 @@ pub use values::{
     AlarmTime, ClockTime, FitbitDate, ListBound, LocalDateTime, NumericString, ParseValueError, UnitSystem,
     WeekDays,
 };
+
+/// The request and response types of every operation, generated from the
+/// spec's schemas. A few schemas have handwritten types instead: the value
+/// types at the crate root ([`ClockTime`], [`FitbitDate`], …) and, for
+/// decoding speed, [`IntradayPoint`] and [`ActivityIntradayEntry`], which are
+/// also here.
+pub mod types {
+    pub use crate::generated_client::types::*;
+    // Replaced schemas of response bodies, so that `types::` names every model.
+    pub use crate::intraday::{ActivityIntradayEntry, IntradayPoint};
+}
 
 /// The errors the generated builders return before conversion into [`Error`].
 pub type RawError = progenitor_client::Error<ErrorEnvelope>;

@@ -25,6 +25,33 @@ impl ParseValueError {
     }
 }
 
+/// Parses a JSON string with `FromStr` where it lies in the input: a
+/// `String` (or `Cow<str>`, which serde always fills owned) would cost an
+/// allocation per value, and an intraday day has 86,400 of them.
+struct ParsedStr<T>(std::marker::PhantomData<T>);
+
+impl<T> serde::de::Visitor<'_> for ParsedStr<T>
+where
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
+        text.parse().map_err(E::custom)
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<T, E> {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| E::invalid_value(serde::de::Unexpected::Bytes(bytes), &self))?;
+        self.visit_str(text)
+    }
+}
+
 macro_rules! string_serde {
     ($ty:ty) => {
         impl Serialize for $ty {
@@ -35,8 +62,7 @@ macro_rules! string_serde {
 
         impl<'de> Deserialize<'de> for $ty {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-                text.parse().map_err(serde::de::Error::custom)
+                deserializer.deserialize_str(ParsedStr(std::marker::PhantomData))
             }
         }
 
@@ -139,47 +165,87 @@ string_serde!(FitbitDate);
 ///
 /// assert_eq!(ClockTime::hm(7, 5).unwrap().to_string(), "07:05");
 /// assert_eq!("23:59:59".parse::<ClockTime>().unwrap().to_string(), "23:59:59");
+/// assert_eq!("07:05:30".parse::<ClockTime>().unwrap().seconds_from_midnight(), 25_530);
 /// assert!("24:00".parse::<ClockTime>().is_err());
+/// assert!("7:05".parse::<ClockTime>().is_err());
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ClockTime {
-    time: NaiveTime,
-    with_seconds: bool,
+    /// Seconds since midnight, shifted left by one; the low bit is set when
+    /// the time is written with seconds. Four bytes, because an intraday day
+    /// holds 86,400 of them (and the order is that of the time, then the form).
+    packed: u32,
 }
 
 impl ClockTime {
+    const WITH_SECONDS: u32 = 1;
+
+    fn pack(hour: u32, minute: u32, second: u32, with_seconds: bool) -> Option<Self> {
+        (hour < 24 && minute < 60 && second < 60)
+            .then(|| Self { packed: ((hour * 3600 + minute * 60 + second) << 1) | u32::from(with_seconds) })
+    }
+
     /// `HH:mm`.
     pub fn hm(hour: u32, minute: u32) -> Option<Self> {
-        NaiveTime::from_hms_opt(hour, minute, 0).map(|time| Self { time, with_seconds: false })
+        Self::pack(hour, minute, 0, false)
     }
 
     /// `HH:mm:ss`.
     pub fn hms(hour: u32, minute: u32, second: u32) -> Option<Self> {
-        NaiveTime::from_hms_opt(hour, minute, second).map(|time| Self { time, with_seconds: true })
+        Self::pack(hour, minute, second, true)
+    }
+
+    /// Seconds since midnight (0 to 86,399).
+    pub fn seconds_from_midnight(&self) -> u32 {
+        self.packed >> 1
     }
 
     /// The time of day.
     pub fn time(&self) -> NaiveTime {
-        self.time
+        NaiveTime::from_num_seconds_from_midnight_opt(self.seconds_from_midnight(), 0)
+            .unwrap_or(NaiveTime::MIN)
+    }
+
+    fn with_seconds(&self) -> bool {
+        self.packed & Self::WITH_SECONDS != 0
     }
 }
 
 impl fmt::Display for ClockTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.with_seconds {
-            write!(f, "{:02}:{:02}:{:02}", self.time.hour(), self.time.minute(), self.time.second())
+        let seconds = self.seconds_from_midnight();
+        let (hour, minute, second) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+        if self.with_seconds() {
+            write!(f, "{hour:02}:{minute:02}:{second:02}")
         } else {
-            write!(f, "{:02}:{:02}", self.time.hour(), self.time.minute())
+            write!(f, "{hour:02}:{minute:02}")
         }
+    }
+}
+
+impl fmt::Debug for ClockTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ClockTime({self})")
     }
 }
 
 impl FromStr for ClockTime {
     type Err = ParseValueError;
+    /// Exactly `HH:mm` or `HH:mm:ss`, two digits each; by hand rather than
+    /// with chrono's format parser, which is several times slower.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let parsed = match s.len() {
-            5 => NaiveTime::parse_from_str(s, "%H:%M").ok().map(|time| Self { time, with_seconds: false }),
-            8 => NaiveTime::parse_from_str(s, "%H:%M:%S").ok().map(|time| Self { time, with_seconds: true }),
+        let bytes = s.as_bytes();
+        let two_digits = |at: usize| match (bytes[at], bytes[at + 1]) {
+            (tens @ b'0'..=b'9', ones @ b'0'..=b'9') => {
+                Some(u32::from(tens - b'0') * 10 + u32::from(ones - b'0'))
+            }
+            _ => None,
+        };
+        let parsed = match bytes.len() {
+            5 if bytes[2] == b':' => two_digits(0).zip(two_digits(3)).and_then(|(h, m)| Self::hm(h, m)),
+            8 if bytes[2] == b':' && bytes[5] == b':' => {
+                two_digits(0).zip(two_digits(3)).zip(two_digits(6)).and_then(|((h, m), s)| Self::hms(h, m, s))
+            }
             _ => None,
         };
         parsed.ok_or_else(|| ParseValueError::new(s, "a time `HH:mm` or `HH:mm:ss`"))
@@ -187,10 +253,10 @@ impl FromStr for ClockTime {
 }
 
 impl From<NaiveTime> for ClockTime {
-    /// Keeps seconds only when they are not zero.
+    /// Keeps seconds only when they are not zero; drops fractions.
     fn from(time: NaiveTime) -> Self {
-        let time = time.with_nanosecond(0).unwrap_or(time);
-        Self { time, with_seconds: time.second() != 0 }
+        let seconds = time.num_seconds_from_midnight();
+        Self { packed: (seconds << 1) | u32::from(!seconds.is_multiple_of(60)) }
     }
 }
 
@@ -611,3 +677,60 @@ impl FromStr for UnitSystem {
 }
 
 string_serde!(UnitSystem);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_clock_time_of_the_day_round_trips_in_both_forms() {
+        for second in 0..86_400 {
+            let (h, m, s) = (second / 3600, second / 60 % 60, second % 60);
+            let long = format!("{h:02}:{m:02}:{s:02}");
+            let parsed: ClockTime = long.parse().unwrap();
+            assert_eq!((parsed.to_string(), parsed.seconds_from_midnight()), (long, second));
+            assert_eq!(parsed.time(), NaiveTime::from_hms_opt(h, m, s).unwrap());
+        }
+        assert_eq!("00:00".parse::<ClockTime>().unwrap().to_string(), "00:00");
+        assert_eq!(ClockTime::from(NaiveTime::from_hms_opt(7, 5, 0).unwrap()).to_string(), "07:05");
+        assert_eq!(ClockTime::from(NaiveTime::from_hms_opt(7, 5, 9).unwrap()).to_string(), "07:05:09");
+    }
+
+    #[test]
+    fn clock_times_that_are_not_hh_mm_or_hh_mm_ss_are_refused() {
+        for bad in [
+            "",
+            "7:05",
+            "07:5",
+            "24:00",
+            "23:60",
+            "23:59:60",
+            "07-05",
+            "07:05:",
+            "0a:05",
+            "07:05:0x",
+            "٠٧:٠٥",
+            "07:05:00.0",
+        ] {
+            let err = bad.parse::<ClockTime>().unwrap_err();
+            assert!(err.to_string().contains("is not a time `HH:mm` or `HH:mm:ss`"), "{bad}: {err}");
+        }
+        let err = serde_json::from_str::<ClockTime>(r#""25:00""#).unwrap_err().to_string();
+        assert!(err.contains("`25:00` is not a time"), "{err}");
+        assert!(serde_json::from_str::<ClockTime>("700").is_err());
+    }
+
+    #[test]
+    fn clock_times_order_by_time_then_form_and_decode_from_any_reader() {
+        let hm = ClockTime::hm(7, 5).unwrap();
+        let hms = ClockTime::hms(7, 5, 0).unwrap();
+        assert!(hm < hms && hms < ClockTime::hms(7, 5, 1).unwrap() && ClockTime::hm(6, 59).unwrap() < hm);
+        assert_ne!(hm, hms);
+        // A reader cannot lend its text: the visitor gets a transient `&str`.
+        let read: ClockTime = serde_json::from_reader(&b"\"07:05:00\""[..]).unwrap();
+        assert_eq!(read, hms);
+        let escaped: ClockTime = serde_json::from_str(r#""07\u003a05""#).unwrap();
+        assert_eq!(escaped, hm);
+        assert_eq!(format!("{hm:?}"), "ClockTime(07:05)");
+    }
+}

@@ -36,6 +36,10 @@ pub const REPLACEMENTS: &[(&str, &str, &[TypeImpl])] = &[
     ("UnitSystem", "crate::UnitSystem", &[TypeImpl::Display, TypeImpl::FromStr]),
     // Both error envelopes Fitbit sends; classified by `fitbit_auth::Error`.
     ("ErrorEnvelope", "crate::ErrorEnvelope", &[]),
+    // Intraday days hold up to 86,400 points: decoded without an allocation
+    // per point, and without serde buffering the dataset (fitbit-api/src/intraday.rs).
+    ("IntradayPoint", "crate::IntradayPoint", &[]),
+    ("ActivityIntradayEntry", "crate::ActivityIntradayEntry", &[]),
 ];
 
 /// Renders every generated file from a validated spec.
