@@ -5349,68 +5349,32 @@ accepted too.
             Default::default()
         }
     }
-    ///`SubscriptionNotification`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct SubscriptionNotification {
-        ///`activities`, `body`, `foods`, `sleep` or `userRevokedAccess`.
-        #[serde(
-            rename = "collectionType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub collection_type: ::std::option::Option<::std::string::String>,
-        ///The day whose data changed (user-local).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub date: ::std::option::Option<::chrono::naive::NaiveDate>,
-        ///The encoded id of the user whose data changed.
-        #[serde(
-            rename = "ownerId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub owner_id: ::std::option::Option<::std::string::String>,
-        ///Always `user`.
-        #[serde(
-            rename = "ownerType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub owner_type: ::std::option::Option<::std::string::String>,
-        ///Your id for the subscription.
-        #[serde(
-            rename = "subscriptionId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub subscription_id: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    }
-    impl SubscriptionNotification {
-        pub fn builder() -> builder::SubscriptionNotification {
-            Default::default()
-        }
-    }
     /**The body Fitbit POSTs to your subscriber endpoint: one or more
 notifications. Verify `X-Fitbit-Signature` on the raw bytes first
 (`fitbit_api::webhooks`), answer 204 within 5 seconds, then fetch.
+`SubscriptionNotification` is replaced by the handwritten
+`fitbit_api::webhooks::Notification`.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct SubscriptionNotificationList(
-        pub ::std::vec::Vec<SubscriptionNotification>,
+        pub ::std::vec::Vec<crate::webhooks::Notification>,
     );
     impl ::std::ops::Deref for SubscriptionNotificationList {
-        type Target = ::std::vec::Vec<SubscriptionNotification>;
-        fn deref(&self) -> &::std::vec::Vec<SubscriptionNotification> {
+        type Target = ::std::vec::Vec<crate::webhooks::Notification>;
+        fn deref(&self) -> &::std::vec::Vec<crate::webhooks::Notification> {
             &self.0
         }
     }
     impl ::std::convert::From<SubscriptionNotificationList>
-    for ::std::vec::Vec<SubscriptionNotification> {
+    for ::std::vec::Vec<crate::webhooks::Notification> {
         fn from(value: SubscriptionNotificationList) -> Self {
             value.0
         }
     }
-    impl ::std::convert::From<::std::vec::Vec<SubscriptionNotification>>
+    impl ::std::convert::From<::std::vec::Vec<crate::webhooks::Notification>>
     for SubscriptionNotificationList {
-        fn from(value: ::std::vec::Vec<SubscriptionNotification>) -> Self {
+        fn from(value: ::std::vec::Vec<crate::webhooks::Notification>) -> Self {
             Self(value)
         }
     }
@@ -22080,156 +22044,6 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             fn from(value: super::SubscriptionList) -> Self {
                 Self {
                     api_subscriptions: Ok(value.api_subscriptions),
-                    extra: Ok(value.extra),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct SubscriptionNotification {
-            collection_type: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            date: ::std::result::Result<
-                ::std::option::Option<::chrono::naive::NaiveDate>,
-                ::std::string::String,
-            >,
-            owner_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            owner_type: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            subscription_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for SubscriptionNotification {
-            fn default() -> Self {
-                Self {
-                    collection_type: Ok(Default::default()),
-                    date: Ok(Default::default()),
-                    owner_id: Ok(Default::default()),
-                    owner_type: Ok(Default::default()),
-                    subscription_id: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
-                }
-            }
-        }
-        impl SubscriptionNotification {
-            pub fn collection_type<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.collection_type = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for collection_type: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn date<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::naive::NaiveDate>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.date = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for date: {e}")
-                    });
-                self
-            }
-            pub fn owner_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.owner_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for owner_id: {e}")
-                    });
-                self
-            }
-            pub fn owner_type<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.owner_type = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for owner_type: {e}")
-                    });
-                self
-            }
-            pub fn subscription_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.subscription_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for subscription_id: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn extra<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.extra = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for extra: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<SubscriptionNotification>
-        for super::SubscriptionNotification {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: SubscriptionNotification,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    collection_type: value.collection_type?,
-                    date: value.date?,
-                    owner_id: value.owner_id?,
-                    owner_type: value.owner_type?,
-                    subscription_id: value.subscription_id?,
-                    extra: value.extra?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::SubscriptionNotification>
-        for SubscriptionNotification {
-            fn from(value: super::SubscriptionNotification) -> Self {
-                Self {
-                    collection_type: Ok(value.collection_type),
-                    date: Ok(value.date),
-                    owner_id: Ok(value.owner_id),
-                    owner_type: Ok(value.owner_type),
-                    subscription_id: Ok(value.subscription_id),
                     extra: Ok(value.extra),
                 }
             }

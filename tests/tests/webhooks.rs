@@ -74,9 +74,13 @@ fn debug_output_shows_neither_the_secret_nor_the_code() {
 }
 
 #[test]
-fn the_client_crate_reexports_the_toolkit() {
+fn the_client_crate_reexports_the_toolkit_and_its_notification_type() {
     let key = fitbit_api::webhooks::SignatureKey::from_client_secret(SECRET);
     assert_eq!(key.sign(&body()), "Oyv+HBziS4dH/fHJ735cToXX6vs=");
+    // The spec's notification body decodes into the receiver's type: one type in the SDK.
+    let list: fitbit_api::types::SubscriptionNotificationList = serde_json::from_slice(&body()).unwrap();
+    let first: &Notification = &list.0[0];
+    assert_eq!(first.collection_type, CollectionType::Foods);
 }
 
 /// A sink that records what reached it, with a bounded channel behind it.

@@ -40,6 +40,9 @@ pub const REPLACEMENTS: &[(&str, &str, &[TypeImpl])] = &[
     // per point, and without serde buffering the dataset (fitbit-api/src/intraday.rs).
     ("IntradayPoint", "crate::IntradayPoint", &[]),
     ("ActivityIntradayEntry", "crate::ActivityIntradayEntry", &[]),
+    // The body Fitbit POSTs to a subscriber: one notification type for the
+    // whole SDK, the one the webhook receiver hands out (fitbit-webhooks).
+    ("SubscriptionNotification", "crate::webhooks::Notification", &[]),
 ];
 
 /// Renders every generated file from a validated spec.
