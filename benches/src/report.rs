@@ -1,0 +1,167 @@
+//! Ratios from one run: criterion writes each benchmark's estimates to
+//! `target/criterion/<group>/<id>/new/estimates.json`; after the groups have
+//! run, a bench reads the medians it just produced and prints each figure as
+//! a ratio to its floor, with the absolute times beside it as context.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use criterion::Criterion;
+use serde::Deserialize;
+
+/// One bench binary's run: where criterion writes, and when the run began
+/// (estimates older than that are from another run and are not used).
+#[derive(Debug)]
+pub struct Run {
+    started: SystemTime,
+    output: PathBuf,
+}
+
+/// A median with its 95 % confidence interval, in nanoseconds per iteration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Median {
+    pub point: f64,
+    pub lower: f64,
+    pub upper: f64,
+}
+
+#[derive(Deserialize)]
+struct Estimates {
+    median: Estimate,
+}
+
+#[derive(Deserialize)]
+struct Estimate {
+    point_estimate: f64,
+    confidence_interval: Interval,
+}
+
+#[derive(Deserialize)]
+struct Interval {
+    lower_bound: f64,
+    upper_bound: f64,
+}
+
+impl Run {
+    /// Starts a run whose criterion output goes to `<target dir>/criterion`.
+    pub fn start() -> Self {
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+        // A second of slack: file times can be coarser than the clock.
+        let started = SystemTime::now() - Duration::from_secs(1);
+        Self { started, output: target.join("criterion") }
+    }
+
+    /// Criterion with this run's output directory and the command-line
+    /// options (`cargo bench -- <filter>`, `--test`, …), with `configure`
+    /// applied before the command line so that flags still win.
+    pub fn criterion(&self, configure: impl FnOnce(Criterion) -> Criterion) -> Criterion {
+        configure(Criterion::default().output_directory(&self.output)).configure_from_args()
+    }
+
+    /// The median time per iteration of `group/id` measured in this run;
+    /// `None` when it was not (filtered out, `--test` mode, a failed run).
+    pub fn median(&self, group: &str, id: &str) -> Option<Median> {
+        let path = self.output.join(group).join(id).join("new").join("estimates.json");
+        let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
+        if modified < self.started {
+            return None;
+        }
+        let estimates: Estimates = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
+        let median = estimates.median;
+        Some(Median {
+            point: median.point_estimate,
+            lower: median.confidence_interval.lower_bound,
+            upper: median.confidence_interval.upper_bound,
+        })
+    }
+}
+
+/// `a / b`, with the range the two confidence intervals allow.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ratio {
+    pub point: f64,
+    pub lower: f64,
+    pub upper: f64,
+}
+
+impl Ratio {
+    /// How many times `floor` the `measured` median is.
+    pub fn of(measured: Median, floor: Median) -> Self {
+        Self {
+            point: measured.point / floor.point,
+            lower: measured.lower / floor.upper,
+            upper: measured.upper / floor.lower,
+        }
+    }
+}
+
+impl std::fmt::Display for Ratio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.2}× ({:.2}–{:.2})", self.point, self.lower, self.upper)
+    }
+}
+
+/// A duration in nanoseconds, in the unit that reads best.
+pub fn human_ns(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.2} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.1} µs", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+/// Whether a target holds, for the printed summary.
+pub fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "NOT met" }
+}
+
+/// The lines a bench prints after its groups: a heading, then one line per figure.
+#[derive(Debug, Default)]
+pub struct Summary {
+    lines: Vec<String>,
+}
+
+impl Summary {
+    /// Adds a line.
+    pub fn line(&mut self, text: impl Into<String>) {
+        self.lines.push(text.into());
+    }
+
+    /// Adds the ratio of `group/measured` to `group/floor`, or says why it is
+    /// missing; returns the ratio.
+    pub fn ratio(&mut self, run: &Run, group: &str, measured: &str, floor: &str) -> Option<Ratio> {
+        match (run.median(group, measured), run.median(group, floor)) {
+            (Some(m), Some(f)) => {
+                let ratio = Ratio::of(m, f);
+                self.line(format!(
+                    "{group}: {measured} / {floor} = {ratio}   [{} vs {}]",
+                    human_ns(m.point),
+                    human_ns(f.point)
+                ));
+                Some(ratio)
+            }
+            _ => {
+                self.line(format!("{group}: {measured} / {floor}: not measured in this run"));
+                None
+            }
+        }
+    }
+
+    /// Prints the summary under `title`.
+    pub fn print(&self, title: &str) {
+        println!("\n=== {title} ===");
+        println!(
+            "(ratios to the floor measured in this run; 95 % interval in parentheses; absolute medians in brackets)"
+        );
+        for line in &self.lines {
+            println!("{line}");
+        }
+        println!();
+    }
+}
