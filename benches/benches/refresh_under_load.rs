@@ -65,6 +65,7 @@ async fn setup() -> Setup {
 
 /// Makes the next round meet the token state `id` names (untimed).
 async fn prepare(setup: &Setup, id: &str) {
+    setup.mock.clear_requests();
     match id {
         EXPIRED_AT_FITBIT => setup.mock.expire_access_tokens(),
         EXPIRED_LOCALLY => {
@@ -127,7 +128,7 @@ fn main() {
     let run = Run::start();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     let mut c = run.criterion(|c| {
-        c.sample_size(10).warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(8))
+        c.sample_size(20).warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(12))
     });
     let mut group = c.benchmark_group(GROUP);
     // Each iteration is a round of a thousand calls: equal-sized samples.

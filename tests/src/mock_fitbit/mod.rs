@@ -314,6 +314,12 @@ impl MockFitbit {
         self.shared.state().requests.clone()
     }
 
+    /// Forgets the requests recorded so far (counters stay), so that a long
+    /// load (a benchmark) does not pile them up.
+    pub fn clear_requests(&self) {
+        self.shared.state().requests = Vec::new();
+    }
+
     /// The requests to one path.
     pub fn requests_to(&self, path: &str) -> Vec<RecordedRequest> {
         self.requests().into_iter().filter(|r| r.path == path).collect()
