@@ -7,14 +7,13 @@
 //! `cargo bench -p fitbit-benches --bench intraday_decode`
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use criterion::measurement::WallTime;
-use criterion::{BenchmarkGroup, Criterion, Throughput};
+use criterion::{Criterion, Throughput};
 use fitbit_api::types::{ActivityIntraday, ActivityIntradayEntry, HeartRateIntraday};
 use fitbit_benches::alloc::{self, CountingAlloc};
 use fitbit_benches::intraday::{self, MINUTES_PER_DAY, SECONDS_PER_DAY};
-use fitbit_benches::report::{Run, Summary, verdict};
+use fitbit_benches::report::{Run, Spread, Summary, human_ns, interleaved_rounds, measuring, verdict};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde::de::IgnoredAny;
@@ -24,6 +23,7 @@ static ALLOC: CountingAlloc = CountingAlloc;
 
 const HEART: &str = "decode_heart_1s_day";
 const STEPS: &str = "decode_steps_1min_day";
+const ROUNDS: usize = 15;
 
 fn decode<T: DeserializeOwned>(payload: &[u8]) -> T {
     match serde_json::from_slice(payload) {
@@ -66,35 +66,85 @@ struct MinimalPoint<'a> {
     value: f64,
 }
 
-fn bench_group<T: DeserializeOwned>(
-    c: &mut Criterion,
-    name: &str,
-    payload: &[u8],
-    more: impl FnOnce(&mut BenchmarkGroup<'_, WallTime>),
-) {
+/// A decode of a whole day, returning something that depends on the result
+/// (the decoded value is dropped inside: freeing is part of the cost).
+type Decoder = fn(&[u8]) -> usize;
+
+const FLOOR: &str = "ignored_any";
+const TYPED: &str = "typed";
+const VALUE: &str = "value";
+const MINIMAL: &str = "borrowed_minimal";
+
+fn heart_cases() -> Vec<(&'static str, Decoder)> {
+    vec![
+        (FLOOR, |p| usize::from(decode::<IgnoredAny>(p) == IgnoredAny)),
+        (TYPED, |p| heart_points(&decode(p))),
+        (VALUE, |p| usize::from(decode::<serde_json::Value>(p).is_object())),
+        (MINIMAL, |p| match serde_json::from_slice::<MinimalHeartDay>(p) {
+            Ok(day) => day.intraday.dataset.len(),
+            Err(err) => panic!("the generated day does not decode minimally: {err}"),
+        }),
+    ]
+}
+
+fn steps_cases() -> Vec<(&'static str, Decoder)> {
+    vec![
+        (FLOOR, |p| usize::from(decode::<IgnoredAny>(p) == IgnoredAny)),
+        (TYPED, |p| steps_points(&decode(p))),
+        (VALUE, |p| usize::from(decode::<serde_json::Value>(p).is_object())),
+    ]
+}
+
+fn bench_group(c: &mut Criterion, name: &str, payload: &[u8], cases: &[(&'static str, Decoder)]) {
     let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Bytes(payload.len() as u64));
-    group.bench_function("ignored_any", |b| b.iter(|| decode::<IgnoredAny>(black_box(payload))));
-    group.bench_function("typed", |b| b.iter(|| decode::<T>(black_box(payload))));
-    group.bench_function("value", |b| b.iter(|| decode::<serde_json::Value>(black_box(payload))));
-    more(&mut group);
+    for (id, decoder) in cases {
+        group.bench_function(*id, |b| b.iter(|| decoder(black_box(payload))));
+    }
     group.finish();
 }
 
-fn summarize_speed(summary: &mut Summary, run: &Run, group: &str) {
-    let typed = summary.ratio(run, group, "typed", "ignored_any");
-    let value = summary.ratio(run, group, "value", "ignored_any");
-    if group == HEART {
-        summary.ratio(run, group, "borrowed_minimal", "ignored_any");
+/// Criterion's medians, then interleaved rounds of `per_round` decodes per case.
+fn summarize_speed(
+    summary: &mut Summary,
+    run: &Run,
+    group: &str,
+    payload: &[u8],
+    cases: &[(&'static str, Decoder)],
+    per_round: u32,
+) {
+    for (id, _) in &cases[1..] {
+        summary.ratio(run, group, id, FLOOR);
     }
-    if let Some(typed) = typed {
-        summary.line(format!("  target typed ≤ 2× floor: {}", verdict(typed.point <= 2.0)));
+    if !measuring() {
+        return;
     }
-    if let (Some(typed), Some(value)) = (typed, value) {
+    let rounds = interleaved_rounds(ROUNDS, cases.len(), |case| {
+        let decoder = cases[case].1;
+        let started = Instant::now();
+        for _ in 0..per_round {
+            black_box(decoder(black_box(payload)));
+        }
+        started.elapsed().as_secs_f64() / f64::from(per_round)
+    });
+    summary.line(format!("{group}: interleaved rounds of {per_round} decodes per case, ratios to {FLOOR}:"));
+    let time = |case: usize| Spread::of(rounds.iter().map(|r| r[case])).map_or(0.0, |s| s.median);
+    let ratio = |case: usize| Spread::of(rounds.iter().map(|r| r[case] / r[0]));
+    for (case, (id, _)) in cases.iter().enumerate().skip(1) {
+        if let Some(ratio) = ratio(case) {
+            summary.line(format!(
+                "  {id}: {ratio}   [{} vs {}]",
+                human_ns(time(case) * 1e9),
+                human_ns(time(0) * 1e9)
+            ));
+        }
+    }
+    let typed_vs_value = Spread::of(rounds.iter().map(|r| r[1] / r[2]));
+    if let (Some(typed), Some(typed_vs_value)) = (ratio(1), typed_vs_value) {
+        summary.line(format!("  target typed ≤ 2× floor: {}", verdict(typed.median <= 2.0)));
         summary.line(format!(
-            "  target typed faster than Value: {} (typed / Value = {:.2}×)",
-            verdict(typed.point < value.point),
-            typed.point / value.point
+            "  target typed faster than Value: {} (typed / Value = {typed_vs_value})",
+            verdict(typed_vs_value.median < 1.0)
         ));
     }
 }
@@ -124,24 +174,18 @@ fn main() {
     assert!(mebibyte.peak >= 1 << 20 && mebibyte.retained >= 1 << 20, "{mebibyte:?}");
     assert_eq!(heart_points(&decode(&heart)), SECONDS_PER_DAY as usize);
     assert_eq!(steps_points(&decode(&steps)), MINUTES_PER_DAY as usize);
+    let (heart_cases, steps_cases) = (heart_cases(), steps_cases());
 
     let mut c = run.criterion(|c| {
         c.sample_size(30).warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(6))
     });
-    bench_group::<HeartRateIntraday>(&mut c, HEART, &heart, |group| {
-        group.bench_function("borrowed_minimal", |b| {
-            b.iter(|| match serde_json::from_slice::<MinimalHeartDay>(black_box(&heart)) {
-                Ok(day) => day.intraday.dataset.len(),
-                Err(err) => panic!("{err}"),
-            })
-        });
-    });
-    bench_group::<ActivityIntraday>(&mut c, STEPS, &steps, |_| {});
+    bench_group(&mut c, HEART, &heart, &heart_cases);
+    bench_group(&mut c, STEPS, &steps, &steps_cases);
     c.final_summary();
 
     let mut summary = Summary::default();
-    summarize_speed(&mut summary, &run, HEART);
-    summarize_speed(&mut summary, &run, STEPS);
+    summarize_speed(&mut summary, &run, HEART, &heart, &heart_cases, 4);
+    summarize_speed(&mut summary, &run, STEPS, &steps, &steps_cases, 100);
     summarize_memory::<HeartRateIntraday>(&mut summary, "heart 1s day", &heart);
     summarize_memory::<ActivityIntraday>(&mut summary, "steps 1min day", &steps);
     summary.print("intraday decode");

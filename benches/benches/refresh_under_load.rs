@@ -22,7 +22,7 @@ use criterion::{BenchmarkGroup, SamplingMode};
 use fitbit_api::Client;
 use fitbit_api::prelude::*;
 use fitbit_auth::{FileStore, OAuthClient, Session, TokenSet};
-use fitbit_benches::report::{Run, Summary};
+use fitbit_benches::report::{Run, Spread, Summary, human_ns, interleaved_rounds, measuring};
 use fitbit_tests::mock_fitbit::{
     CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, MockConfig, MockFitbit, REDIRECT_URI,
 };
@@ -32,6 +32,7 @@ const CALLS: usize = 1_000;
 const VALID: &str = "valid_token";
 const EXPIRED_AT_FITBIT: &str = "expired_at_fitbit";
 const EXPIRED_LOCALLY: &str = "expired_locally";
+const ROUNDS: usize = 20;
 
 /// A mock, a session over a token file holding its tokens, and a client.
 struct Setup {
@@ -101,22 +102,13 @@ async fn round(setup: &Setup, id: &str) -> Duration {
     elapsed
 }
 
-fn bench_round(
-    group: &mut BenchmarkGroup<'_, WallTime>,
-    runtime: &tokio::runtime::Runtime,
-    id: &'static str,
-) {
-    // A fresh mock per case, so that recorded requests do not pile up across cases.
-    let setup = runtime.block_on(setup());
-    // Open the connections once, untimed, and check the round before measuring it.
-    runtime.block_on(round(&setup, VALID));
-    runtime.block_on(round(&setup, id));
-    group.bench_function(id, |b| {
+fn bench_round(group: &mut BenchmarkGroup<'_, WallTime>, runtime: &tokio::runtime::Runtime, case: &Case) {
+    group.bench_function(case.id, |b| {
         b.iter_custom(|rounds| {
             runtime.block_on(async {
                 let mut total = Duration::ZERO;
                 for _ in 0..rounds {
-                    total += round(&setup, id).await;
+                    total += round(&case.setup, case.id).await;
                 }
                 total
             })
@@ -124,17 +116,34 @@ fn bench_round(
     });
 }
 
+/// One token state, with its own mock so that the cases do not share state.
+struct Case {
+    id: &'static str,
+    setup: Setup,
+}
+
 fn main() {
     let run = Run::start();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
+    let cases: Vec<Case> = [VALID, EXPIRED_AT_FITBIT, EXPIRED_LOCALLY]
+        .into_iter()
+        .map(|id| {
+            let setup = runtime.block_on(setup());
+            // Open the connections once, untimed, and check the round before measuring it.
+            runtime.block_on(round(&setup, VALID));
+            runtime.block_on(round(&setup, id));
+            Case { id, setup }
+        })
+        .collect();
+
     let mut c = run.criterion(|c| {
         c.sample_size(20).warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(12))
     });
     let mut group = c.benchmark_group(GROUP);
     // Each iteration is a round of a thousand calls: equal-sized samples.
     group.sampling_mode(SamplingMode::Flat);
-    for id in [VALID, EXPIRED_AT_FITBIT, EXPIRED_LOCALLY] {
-        bench_round(&mut group, &runtime, id);
+    for case in &cases {
+        bench_round(&mut group, &runtime, case);
     }
     group.finish();
     c.final_summary();
@@ -143,5 +152,22 @@ fn main() {
     summary.line(format!("{CALLS} concurrent calls, exactly one refresh per round (checked every round):"));
     summary.ratio(&run, GROUP, EXPIRED_AT_FITBIT, VALID);
     summary.ratio(&run, GROUP, EXPIRED_LOCALLY, VALID);
+    if measuring() {
+        let rounds = interleaved_rounds(ROUNDS, cases.len(), |case| {
+            runtime.block_on(round(&cases[case].setup, cases[case].id)).as_secs_f64()
+        });
+        summary.line(format!("interleaved rounds, ratios to {VALID}:"));
+        let time = |case: usize| Spread::of(rounds.iter().map(|r| r[case])).map_or(0.0, |s| s.median);
+        for (index, case) in cases.iter().enumerate().skip(1) {
+            if let Some(ratio) = Spread::of(rounds.iter().map(|r| r[index] / r[0])) {
+                summary.line(format!(
+                    "  {}: {ratio}   [{} vs {}]",
+                    case.id,
+                    human_ns(time(index) * 1e9),
+                    human_ns(time(0) * 1e9)
+                ));
+            }
+        }
+    }
     summary.print("refresh under load");
 }

@@ -7,14 +7,15 @@
 //! `cargo bench -p fitbit-benches --bench regen`
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::SamplingMode;
-use fitbit_benches::report::{Run, Summary, verdict};
+use fitbit_benches::report::{Run, Spread, Summary, human_ns, interleaved_rounds, measuring, verdict};
 
 const GROUP: &str = "regen_full_spec";
 const PARSE: &str = "parse_spec";
 const GENERATE: &str = "generate_all";
+const ROUNDS: usize = 10;
 
 fn main() {
     let run = Run::start();
@@ -51,6 +52,25 @@ fn main() {
             generate.point / 1e9,
             ratio.point
         ));
+    }
+    if measuring() {
+        let rounds = interleaved_rounds(ROUNDS, 2, |case| {
+            let started = Instant::now();
+            let produced = match case {
+                0 => xtask::spec::Spec::load(&spec_path).map(|spec| spec.operations().len()).ok(),
+                _ => xtask::generate_all(&root).map(|files| files.len()).ok(),
+            };
+            black_box(produced);
+            started.elapsed().as_secs_f64()
+        });
+        if let Some(ratio) = Spread::of(rounds.iter().map(|r| r[1] / r[0])) {
+            let time = |case: usize| Spread::of(rounds.iter().map(|r| r[case])).map_or(0.0, |s| s.median);
+            summary.line(format!(
+                "interleaved rounds: {GENERATE} / {PARSE} = {ratio}   [{} vs {}]",
+                human_ns(time(1) * 1e9),
+                human_ns(time(0) * 1e9)
+            ));
+        }
     }
     summary.print("regeneration");
 }

@@ -9,11 +9,15 @@
 //! into the same `ProfileResponse` (the cost of the typed answer alone), and
 //! the client with a static token instead of the session.
 //!
+//! Criterion measures time per request (the inverse of throughput); then
+//! interleaved rounds of a fixed number of requests per case give the
+//! latency and throughput ratios within each round.
+//!
 //! `cargo bench -p fitbit-benches --bench request_overhead`
 
 use std::future::Future;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -23,7 +27,7 @@ use fitbit_api::prelude::*;
 use fitbit_api::types::ProfileResponse;
 use fitbit_auth::{MemoryStore, OAuthClient, Session, TokenSet};
 use fitbit_benches::loopback::FixedBodyServer;
-use fitbit_benches::report::{Ratio, Run, Summary, verdict};
+use fitbit_benches::report::{Run, Spread, Summary, interleaved_rounds, measuring, verdict};
 
 const TOKEN: &str = "bench-access-token";
 /// The floor: a plain reqwest GET, body read.
@@ -34,9 +38,13 @@ const PLAIN_TYPED: &str = "plain_reqwest_typed";
 const API_STATIC_TOKEN: &str = "fitbit_api_static_token";
 /// The generated client with a refreshing session: what is measured.
 const API: &str = "fitbit_api_session";
+const CASES: [&str; 4] = [PLAIN, PLAIN_TYPED, API_STATIC_TOKEN, API];
 const CONCURRENCY: [usize; 2] = [1, 64];
-/// Per-request latencies recorded while criterion ran, by (group, id).
-type Latencies = Mutex<Vec<((String, &'static str), Vec<Duration>)>>;
+const ROUNDS: usize = 15;
+/// Requests per case and round, by concurrency: about 50 to 100 ms.
+fn requests_per_round(concurrency: usize) -> u64 {
+    if concurrency == 1 { 2_000 } else { 6_000 }
+}
 
 fn group_name(concurrency: usize) -> String {
     format!("get_profile_c{concurrency}")
@@ -83,19 +91,35 @@ where
     (started.elapsed(), latencies)
 }
 
-fn median(mut samples: Vec<Duration>) -> Option<Duration> {
+fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort_unstable();
-    samples.get(samples.len() / 2).copied()
+    samples.get(samples.len() / 2).copied().unwrap_or_default()
+}
+
+/// One case's round: median latency and requests per second.
+#[derive(Debug, Clone, Copy)]
+struct RoundResult {
+    median_latency: Duration,
+    throughput: f64,
+}
+
+/// Runs `total` requests of `request` at `concurrency` and summarizes them.
+fn round<F, Fut>(runtime: &tokio::runtime::Runtime, concurrency: usize, total: u64, request: F) -> RoundResult
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let (wall, latencies) = runtime.block_on(run_requests(concurrency, total, request));
+    RoundResult { median_latency: median(latencies), throughput: total as f64 / wall.as_secs_f64() }
 }
 
 /// Measures `request` as `group/id`: criterion's time per iteration is the
-/// wall time over the requests made, and each latency is kept for the medians.
+/// wall time over the requests made.
 fn bench_requests<F, Fut>(
     group: &mut BenchmarkGroup<'_, WallTime>,
     id: &'static str,
     runtime: &tokio::runtime::Runtime,
     concurrency: usize,
-    latencies: &Latencies,
     request: F,
 ) where
     F: Fn() -> Fut + Clone + Send + 'static,
@@ -103,13 +127,8 @@ fn bench_requests<F, Fut>(
 {
     // Answers correctly before it is measured.
     runtime.block_on(request.clone()());
-    let name = group_name(concurrency);
     group.bench_function(id, |b| {
-        b.iter_custom(|iters| {
-            let (wall, samples) = runtime.block_on(run_requests(concurrency, iters, request.clone()));
-            latencies.lock().unwrap_or_else(PoisonError::into_inner).push(((name.clone(), id), samples));
-            wall
-        })
+        b.iter_custom(|iters| runtime.block_on(run_requests(concurrency, iters, request.clone())).0)
     });
 }
 
@@ -175,66 +194,69 @@ fn main() {
             }
         }
     };
+    let static_token = api_get(with_static_token);
+    let session = api_get(with_session);
 
-    let latencies: Latencies = Mutex::default();
     let mut c = run.criterion(|c| {
         c.sample_size(30).warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(5))
     });
     for concurrency in CONCURRENCY {
         let mut group = c.benchmark_group(group_name(concurrency));
-        let (runtime, latencies) = (&runtime, &latencies);
         let this_group = &mut group;
-        bench_requests(this_group, PLAIN, runtime, concurrency, latencies, plain.clone());
-        bench_requests(this_group, PLAIN_TYPED, runtime, concurrency, latencies, plain_typed.clone());
-        let static_token = api_get(with_static_token.clone());
-        bench_requests(this_group, API_STATIC_TOKEN, runtime, concurrency, latencies, static_token);
-        bench_requests(this_group, API, runtime, concurrency, latencies, api_get(with_session.clone()));
+        bench_requests(this_group, PLAIN, &runtime, concurrency, plain.clone());
+        bench_requests(this_group, PLAIN_TYPED, &runtime, concurrency, plain_typed.clone());
+        bench_requests(this_group, API_STATIC_TOKEN, &runtime, concurrency, static_token.clone());
+        bench_requests(this_group, API, &runtime, concurrency, session.clone());
         group.finish();
     }
     c.final_summary();
 
-    let latencies = latencies.into_inner().unwrap_or_else(PoisonError::into_inner);
-    let median_latency = |group: &str, id: &str| {
-        let samples: Vec<Duration> = latencies
-            .iter()
-            .filter(|((g, i), _)| g == group && *i == id)
-            .flat_map(|(_, samples)| samples.iter().copied())
-            .collect();
-        median(samples)
-    };
     let mut summary = Summary::default();
     for concurrency in CONCURRENCY {
         let name = group_name(concurrency);
-        summary.line(format!("{concurrency} concurrent task(s), median latency / plain_reqwest's:"));
-        let Some(floor) = median_latency(&name, PLAIN) else { continue };
+        summary.line(format!("{concurrency} concurrent task(s), time per request (criterion):"));
         for id in [PLAIN_TYPED, API_STATIC_TOKEN, API] {
-            let Some(latency) = median_latency(&name, id) else { continue };
-            summary.line(format!(
-                "  {id} = {:.3}×   [{:.1} µs vs {:.1} µs]",
-                latency.as_secs_f64() / floor.as_secs_f64(),
-                latency.as_secs_f64() * 1e6,
-                floor.as_secs_f64() * 1e6
-            ));
+            summary.ratio(&run, &name, id, PLAIN);
         }
-        if let Some(latency) = median_latency(&name, API) {
-            let ratio = latency.as_secs_f64() / floor.as_secs_f64();
-            summary.line(format!("  target {API} ≤ 1.10×: {}", verdict(ratio <= 1.10)));
+        if !measuring() {
+            continue;
         }
-        summary.line(format!("{concurrency} concurrent task(s), throughput / plain_reqwest's:"));
-        for id in [PLAIN_TYPED, API_STATIC_TOKEN, API] {
-            // Criterion's time per iteration is wall time per request: the inverse of throughput.
-            let (Some(measured), Some(floor)) = (run.median(&name, id), run.median(&name, PLAIN)) else {
-                continue;
-            };
-            let time = Ratio::of(measured, floor);
+        let total = requests_per_round(concurrency);
+        let rounds = interleaved_rounds(ROUNDS, CASES.len(), |case| match CASES[case] {
+            PLAIN => round(&runtime, concurrency, total, plain.clone()),
+            PLAIN_TYPED => round(&runtime, concurrency, total, plain_typed.clone()),
+            API_STATIC_TOKEN => round(&runtime, concurrency, total, static_token.clone()),
+            _ => round(&runtime, concurrency, total, session.clone()),
+        });
+        summary.line(format!(
+            "{concurrency} concurrent task(s), interleaved rounds of {total} requests per case, ratios to {PLAIN}:"
+        ));
+        let floor_latency = Spread::of(rounds.iter().map(|r| r[0].median_latency.as_secs_f64()));
+        let floor_throughput = Spread::of(rounds.iter().map(|r| r[0].throughput));
+        for (case, id) in CASES.iter().enumerate().skip(1) {
+            let latency = Spread::of(
+                rounds
+                    .iter()
+                    .map(|r| r[case].median_latency.as_secs_f64() / r[0].median_latency.as_secs_f64()),
+            );
+            let throughput = Spread::of(rounds.iter().map(|r| r[case].throughput / r[0].throughput));
+            let (Some(latency), Some(throughput)) = (latency, throughput) else { continue };
+            let absolute = Spread::of(rounds.iter().map(|r| r[case].median_latency.as_secs_f64()));
+            let requests = Spread::of(rounds.iter().map(|r| r[case].throughput));
             summary.line(format!(
-                "  {id} = {:.3}× ({:.3}–{:.3})   [{:.0} vs {:.0} requests/s]",
-                1.0 / time.point,
-                1.0 / time.upper,
-                1.0 / time.lower,
-                1e9 / measured.point,
-                1e9 / floor.point
+                "  {id}: median latency {latency}; throughput {throughput}   [{:.1} µs vs {:.1} µs; {:.0} vs {:.0} requests/s]",
+                absolute.map_or(0.0, |s| s.median * 1e6),
+                floor_latency.map_or(0.0, |s| s.median * 1e6),
+                requests.map_or(0.0, |s| s.median),
+                floor_throughput.map_or(0.0, |s| s.median),
             ));
+            if *id == API {
+                summary.line(format!(
+                    "  target {API} latency ≤ 1.10×: {}; throughput equal within noise: {}",
+                    verdict(latency.median <= 1.10),
+                    verdict(throughput.low <= 1.0 && 1.0 <= throughput.high),
+                ));
+            }
         }
     }
     summary.print("per-request overhead");

@@ -1,7 +1,13 @@
-//! Ratios from one run: criterion writes each benchmark's estimates to
-//! `target/criterion/<group>/<id>/new/estimates.json`; after the groups have
-//! run, a bench reads the medians it just produced and prints each figure as
-//! a ratio to its floor, with the absolute times beside it as context.
+//! Ratios from one run, two ways:
+//!
+//! - criterion writes each benchmark's estimates to
+//!   `target/criterion/<group>/<id>/new/estimates.json`; after the groups
+//!   have run, a bench reads the medians it just produced ([`Run::median`]);
+//! - then it measures the same cases again in interleaved rounds
+//!   ([`interleaved_rounds`]): every round measures each case once, so a
+//!   change in background load moves the floor and the case together, and
+//!   the ratio is taken within each round ([`Spread`]). These are the figures
+//!   `BENCHMARKS.md` quotes; criterion's are the absolute context.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -103,6 +109,66 @@ impl std::fmt::Display for Ratio {
     }
 }
 
+/// Runs `rounds` rounds; each measures every one of `cases` cases once,
+/// starting one case later than the round before. Returns, per round, the
+/// result of each case in case order.
+pub fn interleaved_rounds<T>(
+    rounds: usize,
+    cases: usize,
+    mut measure: impl FnMut(usize) -> T,
+) -> Vec<Vec<T>> {
+    (0..rounds)
+        .map(|round| {
+            let mut results: Vec<(usize, T)> =
+                (0..cases).map(|k| (round + k) % cases).map(|case| (case, measure(case))).collect();
+            results.sort_by_key(|(case, _)| *case);
+            results.into_iter().map(|(_, result)| result).collect()
+        })
+        .collect()
+}
+
+/// The median of per-round values, with the middle half of them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    pub median: f64,
+    /// The first quartile.
+    pub low: f64,
+    /// The third quartile.
+    pub high: f64,
+    pub rounds: usize,
+}
+
+impl Spread {
+    /// `None` for no values.
+    pub fn of(values: impl IntoIterator<Item = f64>) -> Option<Self> {
+        let mut values: Vec<f64> = values.into_iter().collect();
+        values.sort_by(f64::total_cmp);
+        let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
+        (!values.is_empty()).then(|| Self {
+            median: at(0.5),
+            low: at(0.25),
+            high: at(0.75),
+            rounds: values.len(),
+        })
+    }
+}
+
+impl std::fmt::Display for Spread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.2}× (middle half {:.2}–{:.2} of {} rounds)",
+            self.median, self.low, self.high, self.rounds
+        )
+    }
+}
+
+/// Whether this process measures (not `--test`, `--list` or `--profile-time`
+/// mode), so that a bench can skip its interleaved rounds when criterion does.
+pub fn measuring() -> bool {
+    !std::env::args().any(|arg| matches!(arg.as_str(), "--test" | "--list" | "--profile-time"))
+}
+
 /// A duration in nanoseconds, in the unit that reads best.
 pub fn human_ns(ns: f64) -> String {
     if ns >= 1e9 {
@@ -140,7 +206,7 @@ impl Summary {
             (Some(m), Some(f)) => {
                 let ratio = Ratio::of(m, f);
                 self.line(format!(
-                    "{group}: {measured} / {floor} = {ratio}   [{} vs {}]",
+                    "{group}: {measured} / {floor} = {ratio} (criterion medians, 95 % interval)   [{} vs {}]",
                     human_ns(m.point),
                     human_ns(f.point)
                 ));
@@ -156,9 +222,7 @@ impl Summary {
     /// Prints the summary under `title`.
     pub fn print(&self, title: &str) {
         println!("\n=== {title} ===");
-        println!(
-            "(ratios to the floor measured in this run; 95 % interval in parentheses; absolute medians in brackets)"
-        );
+        println!("(ratios to the floor measured in this run; absolute medians in brackets)");
         for line in &self.lines {
             println!("{line}");
         }
