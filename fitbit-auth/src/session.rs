@@ -194,6 +194,9 @@ impl Session {
     /// The access token to send now, refreshed first when it is expired or
     /// about to be.
     pub async fn access_token(&self) -> Result<AccessToken, Error> {
+        if let Some(token) = self.usable_cached_token() {
+            return Ok(token);
+        }
         let current = match self.cached() {
             Some(tokens) => Some(tokens),
             None => self.load_into_cache().await?,
@@ -378,6 +381,16 @@ impl Session {
             && !tokens.needs_refresh_at(Utc::now(), self.inner.refresh_skew)
     }
 
+    /// The cached access token when it needs no refresh. This runs before
+    /// every request, so it checks under the lock and clones only the token.
+    fn usable_cached_token(&self) -> Option<AccessToken> {
+        let current = self.inner.current.lock().unwrap_or_else(PoisonError::into_inner);
+        current
+            .as_ref()
+            .filter(|tokens| self.is_usable(tokens, None))
+            .map(|tokens| tokens.access_token.clone())
+    }
+
     fn cached(&self) -> Option<TokenSet> {
         self.inner.current.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
@@ -438,7 +451,12 @@ impl fmt::Debug for Session {
 
 impl Authorizer for Session {
     fn access_token(&self) -> BoxFuture<'_, Result<AccessToken, Error>> {
-        Box::pin(Session::access_token(self))
+        // Usually the cached token will do: box a small ready future rather
+        // than the refreshing one (over two kilobytes) before every request.
+        match self.usable_cached_token() {
+            Some(token) => Box::pin(std::future::ready(Ok(token))),
+            None => Box::pin(Session::access_token(self)),
+        }
     }
 
     fn refresh_after_rejection<'a>(
