@@ -55,18 +55,18 @@ pub async fn fetch_changed(client: &Client, notification: &Notification) -> Resu
     };
     Ok(match &notification.collection_type {
         CollectionType::Activities => Fetched::Activities(Box::new(
-            client.get_daily_activity_summary().user_id(user).date(day.clone()).send().await?.into_inner(),
+            client.get_daily_activity_summary().user_id(user).date(day).send().await?.into_inner(),
         )),
         CollectionType::Body => {
-            Fetched::Body(client.get_weight_log().user_id(user).date(day.clone()).send().await?.into_inner())
+            Fetched::Body(client.get_weight_log().user_id(user).date(day).send().await?.into_inner())
         }
         CollectionType::Foods => {
-            let food = client.get_food_log().user_id(user).date(day.clone()).send().await?.into_inner();
-            let water = client.get_water_log().user_id(user).date(day.clone()).send().await?.into_inner();
+            let food = client.get_food_log().user_id(user).date(day).send().await?.into_inner();
+            let water = client.get_water_log().user_id(user).date(day).send().await?.into_inner();
             Fetched::Foods(Box::new(food), water)
         }
         CollectionType::Sleep => Fetched::Sleep(Box::new(
-            client.get_sleep_log_by_date().user_id(user).date(day.clone()).send().await?.into_inner(),
+            client.get_sleep_log_by_date().user_id(user).date(day).send().await?.into_inner(),
         )),
         collection if collection.ends_access() => Fetched::AccessEnded,
         _ => Fetched::Skipped,
