@@ -66,6 +66,28 @@ struct MinimalPoint<'a> {
     value: f64,
 }
 
+/// A second reference: serde's derive visiting every point as a struct of
+/// two fields and ignoring both values (nothing parsed, nothing kept). What
+/// this costs over the floor is the price of typed points as such.
+#[derive(Deserialize)]
+struct IgnoredFieldsHeartDay {
+    #[serde(rename = "activities-heart-intraday")]
+    intraday: IgnoredFieldsDataset,
+}
+
+#[derive(Deserialize)]
+struct IgnoredFieldsDataset {
+    dataset: Vec<IgnoredFieldsPoint>,
+}
+
+#[derive(Deserialize)]
+// Built to be measured, never read.
+#[allow(dead_code)]
+struct IgnoredFieldsPoint {
+    time: IgnoredAny,
+    value: IgnoredAny,
+}
+
 /// A decode of a whole day, returning something that depends on the result
 /// (the decoded value is dropped inside: freeing is part of the cost).
 type Decoder = fn(&[u8]) -> usize;
@@ -74,6 +96,7 @@ const FLOOR: &str = "ignored_any";
 const TYPED: &str = "typed";
 const VALUE: &str = "value";
 const MINIMAL: &str = "borrowed_minimal";
+const IGNORED_FIELDS: &str = "struct_of_ignored_fields";
 
 fn heart_cases() -> Vec<(&'static str, Decoder)> {
     vec![
@@ -84,6 +107,7 @@ fn heart_cases() -> Vec<(&'static str, Decoder)> {
             Ok(day) => day.intraday.dataset.len(),
             Err(err) => panic!("the generated day does not decode minimally: {err}"),
         }),
+        (IGNORED_FIELDS, |p| decode::<IgnoredFieldsHeartDay>(p).intraday.dataset.len()),
     ]
 }
 
