@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::process::Stdio;
-
 use common::{HANG_GUARD, Run, Scratch};
 use fitbit_tests::fixtures;
 use fitbit_tests::mock_fitbit::{CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, MockConfig, MockFitbit};
@@ -75,26 +73,11 @@ impl Serving {
 }
 
 fn serve_command(scratch: &Scratch, secret_env: Option<&str>, port: &str, extra: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_fitbit"));
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("FITBIT_") {
-            command.env_remove(name);
-        }
-    }
+    let mut command = scratch.fitbit_offline();
     if let Some(secret) = secret_env {
         command.env("FITBIT_CLIENT_SECRET", secret);
     }
-    command
-        .env("HOME", scratch.dir.path())
-        .env("XDG_CONFIG_HOME", scratch.dir.path().join("config"))
-        .arg("--token-file")
-        .arg(scratch.token_file())
-        .args(["webhook", "serve", "--port", port, "--verification-code", CODE])
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
+    command.args(["webhook", "serve", "--port", port, "--verification-code", CODE]).args(extra);
     command
 }
 

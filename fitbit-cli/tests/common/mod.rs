@@ -63,6 +63,19 @@ impl Scratch {
     /// `fitbit <args>` pointed at `mock` and this directory's token file,
     /// with no FITBIT_* variable inherited from the test's environment.
     pub fn fitbit(&self, mock: &MockFitbit, args: &[&str]) -> Command {
+        let mut command = self.fitbit_offline();
+        command
+            .arg("--api-url")
+            .arg(mock.base_url())
+            .arg("--authorize-url")
+            .arg(mock.url("/oauth2/authorize"))
+            .args(args);
+        command
+    }
+
+    /// `fitbit --token-file <this directory's>` with piped output, no stdin
+    /// and no FITBIT_* variable inherited, for commands that call no API.
+    pub fn fitbit_offline(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_fitbit"));
         for (name, _) in std::env::vars_os() {
             if name.to_string_lossy().starts_with("FITBIT_") {
@@ -75,11 +88,6 @@ impl Scratch {
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .arg("--token-file")
             .arg(self.token_file())
-            .arg("--api-url")
-            .arg(mock.base_url())
-            .arg("--authorize-url")
-            .arg(mock.url("/oauth2/authorize"))
-            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
