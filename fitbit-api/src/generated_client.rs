@@ -3446,7 +3446,7 @@ intraday time window have been seen with the zones beside `value` and
     ///`IntradayDataset`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct IntradayDataset {
-        pub dataset: ::std::vec::Vec<crate::IntradayPoint>,
+        pub dataset: crate::IntradayPoints,
         ///Spacing of the points.
         #[serde(
             rename = "datasetInterval",
@@ -15789,10 +15789,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         }
         #[derive(Clone, Debug)]
         pub struct IntradayDataset {
-            dataset: ::std::result::Result<
-                ::std::vec::Vec<crate::IntradayPoint>,
-                ::std::string::String,
-            >,
+            dataset: ::std::result::Result<crate::IntradayPoints, ::std::string::String>,
             dataset_interval: ::std::result::Result<
                 ::std::option::Option<u32>,
                 ::std::string::String,
@@ -15819,7 +15816,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         impl IntradayDataset {
             pub fn dataset<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<crate::IntradayPoint>>,
+                T: ::std::convert::TryInto<crate::IntradayPoints>,
                 T::Error: ::std::fmt::Display,
             {
                 self.dataset = value

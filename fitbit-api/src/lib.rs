@@ -61,7 +61,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use fitbit_auth::{Action, ApiError, Error, ErrorEnvelope};
 pub use generated_client::{ByteStream, Client, ResponseValue, builder, prelude};
 pub use governor::{Governor, RateLimitPolicy, RateLimitStatus};
-pub use intraday::{ActivityIntradayEntry, ExtraFields, IntradayPoint};
+pub use intraday::{ActivityIntradayEntry, ExtraFields, IntradayPoint, IntradayPoints};
 pub use middleware::Middleware;
 pub use pagination::{ItemStream, ListQuery, Page};
 pub use retry::RetryPolicy;
@@ -73,12 +73,13 @@ pub use values::{
 /// The request and response types of every operation, generated from the
 /// spec's schemas. A few schemas have handwritten types instead: the value
 /// types at the crate root ([`ClockTime`], [`FitbitDate`], …) and, for
-/// decoding speed, [`IntradayPoint`] and [`ActivityIntradayEntry`], which are
+/// decoding speed, [`IntradayPoint`], [`IntradayPoints`] and
+/// [`ActivityIntradayEntry`], which are
 /// also here.
 pub mod types {
     pub use crate::generated_client::types::*;
     // Replaced schemas of response bodies, so that `types::` names every model.
-    pub use crate::intraday::{ActivityIntradayEntry, IntradayPoint};
+    pub use crate::intraday::{ActivityIntradayEntry, IntradayPoint, IntradayPoints};
 }
 
 /// The errors the generated builders return before conversion into [`Error`].

@@ -229,26 +229,32 @@ impl fmt::Debug for ClockTime {
     }
 }
 
-impl FromStr for ClockTime {
-    type Err = ParseValueError;
+impl ClockTime {
     /// Exactly `HH:mm` or `HH:mm:ss`, two digits each; by hand rather than
-    /// with chrono's format parser, which is several times slower.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bytes = s.as_bytes();
+    /// with chrono's format parser, which is several times slower. Also used
+    /// by the intraday scanner, on bytes it has not turned into a `str`.
+    #[inline]
+    pub(crate) fn from_ascii(bytes: &[u8]) -> Option<Self> {
         let two_digits = |at: usize| match (bytes[at], bytes[at + 1]) {
             (tens @ b'0'..=b'9', ones @ b'0'..=b'9') => {
                 Some(u32::from(tens - b'0') * 10 + u32::from(ones - b'0'))
             }
             _ => None,
         };
-        let parsed = match bytes.len() {
+        match bytes.len() {
             5 if bytes[2] == b':' => two_digits(0).zip(two_digits(3)).and_then(|(h, m)| Self::hm(h, m)),
             8 if bytes[2] == b':' && bytes[5] == b':' => {
                 two_digits(0).zip(two_digits(3)).zip(two_digits(6)).and_then(|((h, m), s)| Self::hms(h, m, s))
             }
             _ => None,
-        };
-        parsed.ok_or_else(|| ParseValueError::new(s, "a time `HH:mm` or `HH:mm:ss`"))
+        }
+    }
+}
+
+impl FromStr for ClockTime {
+    type Err = ParseValueError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::from_ascii(s.as_bytes()).ok_or_else(|| ParseValueError::new(s, "a time `HH:mm` or `HH:mm:ss`"))
     }
 }
 

@@ -37,8 +37,10 @@ pub const REPLACEMENTS: &[(&str, &str, &[TypeImpl])] = &[
     // Both error envelopes Fitbit sends; classified by `fitbit_auth::Error`.
     ("ErrorEnvelope", "crate::ErrorEnvelope", &[]),
     // Intraday days hold up to 86,400 points: decoded without an allocation
-    // per point, and without serde buffering the dataset (fitbit-api/src/intraday.rs).
+    // per point, the dataset read from its raw text, and without serde
+    // buffering it (fitbit-api/src/intraday/).
     ("IntradayPoint", "crate::IntradayPoint", &[]),
+    ("IntradayPoints", "crate::IntradayPoints", &[]),
     ("ActivityIntradayEntry", "crate::ActivityIntradayEntry", &[]),
     // The body Fitbit POSTs to a subscriber: one notification type for the
     // whole SDK, the one the webhook receiver hands out (fitbit-webhooks).

@@ -1,7 +1,9 @@
 //! Handwritten replacements for the intraday schemas (`IntradayPoint`,
-//! `ActivityIntradayEntry`), which the generated derive would decode slowly:
-//! a day at 1-second detail has 86,400 points.
+//! `IntradayPoints`, `ActivityIntradayEntry`), which the generated derive
+//! would decode slowly: a day at 1-second detail has 86,400 points.
 //!
+//! - `IntradayPoints` reads the dataset's text directly when it has the
+//!   usual shape (`points.rs`, `scan.rs`).
 //! - The generated `IntradayPoint` kept unknown fields in a flattened map on
 //!   every point (24 bytes each, and serde's flatten path on every key); here
 //!   they go into a boxed map that exists only when there are any.
@@ -12,6 +14,9 @@
 //! Both re-encode exactly what they decoded, unknown fields included. The
 //! figures are in `BENCHMARKS.md` (`cargo bench -p fitbit-benches --bench intraday_decode`).
 
+mod points;
+mod scan;
+
 use std::fmt;
 
 use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
@@ -21,6 +26,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::generated_client::types::{IntradayDataset, TimeSeriesPoint};
 use crate::values::ClockTime;
+
+pub use points::IntradayPoints;
 
 /// Fields Fitbit sent that the model does not name, in the order received.
 pub type ExtraFields = serde_json::Map<String, serde_json::Value>;
