@@ -10,11 +10,12 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 
-const LIMIT: &str = "fitbit-rate-limit-limit";
-const REMAINING: &str = "fitbit-rate-limit-remaining";
-const RESET: &str = "fitbit-rate-limit-reset";
+// Names as `HeaderName`s: a lookup by `&str` parses the name on every call.
+const LIMIT: HeaderName = HeaderName::from_static("fitbit-rate-limit-limit");
+pub(crate) const REMAINING: HeaderName = HeaderName::from_static("fitbit-rate-limit-remaining");
+const RESET: HeaderName = HeaderName::from_static("fitbit-rate-limit-reset");
 
 /// Resets further apart than this belong to different hourly windows.
 const NEW_WINDOW: Duration = Duration::from_secs(120);
@@ -99,10 +100,10 @@ impl Governor {
 
     /// Updates the budget from an answer's status and headers.
     pub(crate) fn observe(&self, status: StatusCode, headers: &HeaderMap, now: Instant) {
-        let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
-        let limit = number(LIMIT).map(saturate);
-        let remaining = number(REMAINING).map(saturate);
-        let reset = number(RESET).map(Duration::from_secs);
+        let number = |name: &HeaderName| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
+        let limit = number(&LIMIT).map(saturate);
+        let remaining = number(&REMAINING).map(saturate);
+        let reset = number(&RESET).map(Duration::from_secs);
         let mut state = self.lock();
         if limit.is_some() {
             state.limit = limit;

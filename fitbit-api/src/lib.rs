@@ -51,7 +51,7 @@ pub mod webhooks;
 // Written by `cargo xtask regen`; never edit it by hand. rustfmt would
 // reformat prettyplease's output, so it is skipped here.
 #[rustfmt::skip]
-#[allow(clippy::all, clippy::pedantic, unused_imports, dead_code, missing_docs)]
+#[allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, dead_code, missing_docs)]
 // Descriptions come from the spec, where `<resource>` is prose, not HTML.
 #[allow(rustdoc::invalid_html_tags, rustdoc::bare_urls, rustdoc::broken_intra_doc_links)]
 mod generated_client;

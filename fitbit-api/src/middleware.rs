@@ -1,7 +1,6 @@
 //! What happens around every request: the generated client calls these hooks.
 //!
-//! - `pre`: removes progenitor's `api-version` header, applies the client-wide
-//!   `Accept-Language`/`Accept-Locale` defaults, puts `Content-Length: 0` on
+//! - `pre`: applies the client-wide `Accept-Language`/`Accept-Locale` defaults, puts `Content-Length: 0` on
 //!   bodiless POSTs (Fitbit answers 411 without it), takes a request from the
 //!   rate-limit budget (waiting for the reset, or failing fast, when it is
 //!   spent) and attaches the bearer token (refreshed first when it is about
@@ -15,6 +14,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Instant;
 
 use fitbit_auth::{AccessToken, Authorizer, Error, ErrorEnvelope, HOOK_ERROR_HEADER};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
@@ -25,13 +25,11 @@ use tracing::Instrument;
 use crate::clock::Clock;
 use crate::generated_client::Client;
 use crate::generated_client::types::Locale;
-use crate::governor::{Admission, Governor, RateLimitPolicy, RateLimitStatus, jitter};
+use crate::governor::{self, Admission, Governor, RateLimitPolicy, RateLimitStatus, jitter};
 use crate::retry::{RetryPolicy, is_idempotent, is_retryable_status, is_retryable_transport};
 use crate::values::UnitSystem;
 
 const ACCEPT_LOCALE: HeaderName = HeaderName::from_static("accept-locale");
-const API_VERSION: HeaderName = HeaderName::from_static("api-version");
-const RATE_LIMIT_REMAINING: &str = "fitbit-rate-limit-remaining";
 
 /// The state the hooks need, shared by all clones of a [`Client`].
 #[derive(Clone)]
@@ -131,9 +129,15 @@ impl ClientHooks<Middleware> for Client {
         self.prepare(request).await.map_err(|err| progenitor_client::Error::Custom(err.to_hook_message()))
     }
 
-    async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
-        let span = request_span(info.operation_id, &request);
-        self.send_with_retries(request, &span).instrument(span.clone()).await
+    // Not an `async fn`: the request goes straight into reqwest's own
+    // future, so that the future awaited for every call does not also hold
+    // the request (see `send_with_retries`).
+    fn exec(
+        &self,
+        request: Request,
+        info: &OperationInfo,
+    ) -> impl Future<Output = reqwest::Result<Response>> {
+        self.send_in_span(info.operation_id, request)
     }
 }
 
@@ -156,7 +160,6 @@ impl Client {
     pub(crate) async fn prepare(&self, request: &mut Request) -> Result<(), Error> {
         let middleware = self.inner();
         let headers = request.headers_mut();
-        headers.remove(API_VERSION);
         if let Some(units) = middleware.accept_language()
             && !headers.contains_key(header::ACCEPT_LANGUAGE)
         {
@@ -176,131 +179,178 @@ impl Client {
         Ok(())
     }
 
+    /// [`send_with_retries`](Self::send_with_retries) in the request's span.
+    pub(crate) fn send_in_span(
+        &self,
+        operation: &str,
+        request: Request,
+    ) -> impl Future<Output = reqwest::Result<Response>> + Send + '_ {
+        let span = request_span(operation, &request);
+        self.send_with_retries(request, span.clone()).instrument(span)
+    }
+
     /// Sends `request`, refreshing once after `expired_token`, waiting out
     /// 429s and retrying transient failures as the policy allows.
-    pub(crate) async fn send_with_retries(
+    ///
+    /// Every call awaits this future, and futures are moved whole, so its
+    /// size is paid on every request: the first attempt starts before the
+    /// future is built (which then holds reqwest's boxed future rather than
+    /// the request), and everything after a failed attempt lives in its own
+    /// boxed future.
+    fn send_with_retries(
         &self,
         request: Request,
+        span: tracing::Span,
+    ) -> impl Future<Output = reqwest::Result<Response>> + Send + '_ {
+        let started = self.inner().shared.clock.now();
+        // Keep a copy for a possible retry: bodies here are bytes, never streams.
+        let spare = request.try_clone();
+        let first_attempt = self.client().execute(request);
+        async move {
+            let outcome = first_attempt.await;
+            self.record_attempt(&outcome, 1, &span);
+            if let Ok(response) = &outcome
+                && is_final(response.status())
+            {
+                return outcome;
+            }
+            Box::pin(self.recover(outcome, spare, started, &span)).await
+        }
+    }
+
+    /// The retry loop, from the outcome of the first attempt on.
+    async fn recover(
+        &self,
+        mut outcome: reqwest::Result<Response>,
+        mut spare: Option<Request>,
+        started: Instant,
         span: &tracing::Span,
     ) -> reqwest::Result<Response> {
         let middleware = self.inner();
         let policy = middleware.retry_policy();
         let clock = &middleware.shared.clock;
-        let started = clock.now();
-        let idempotent = is_idempotent(request.method());
-        let mut next = Some(request);
-        let mut attempt = 0;
+        let within_time = || clock.now().saturating_duration_since(started) < policy.max_elapsed;
+        let mut attempt = 1;
         let mut transient_failures = 0;
         let mut rate_limit_retries = 0;
         let mut refreshed = false;
         loop {
-            let current = next.take().expect("a request for every attempt");
-            // Keep a copy for a possible retry: bodies here are bytes, never streams.
-            let spare = current.try_clone();
-            attempt += 1;
-            let within_time =
-                |clock: &Arc<dyn Clock>| clock.now().saturating_duration_since(started) < policy.max_elapsed;
-            let response = match self.send_attempt(current, attempt, span).await {
-                Ok(response) => response,
+            let idempotent = spare.as_ref().is_some_and(|request| is_idempotent(request.method()));
+            let retry = match outcome {
                 Err(err) => {
                     transient_failures += 1;
                     let retry = spare.filter(|_| {
                         is_retryable_transport(&err, idempotent)
                             && transient_failures < policy.max_attempts
-                            && within_time(clock)
+                            && within_time()
                     });
                     let Some(retry) = retry else { return Err(err) };
                     clock.sleep(policy.backoff(transient_failures)).await;
-                    next = Some(retry);
-                    continue;
+                    retry
                 }
-            };
-            middleware.shared.governor.observe(response.status(), response.headers(), clock.now());
-            let status = response.status();
-            if status.is_success() || status.is_redirection() || status.is_informational() {
-                return Ok(response);
-            }
-            let (response, envelope) = buffer_error(response).await?;
-            let Some(mut retry) = spare else { return Ok(response) };
-            match status {
-                // `invalid_token` too: another process may have refreshed, and
-                // the session then hands out the newer token it stored.
-                StatusCode::UNAUTHORIZED
-                    if (envelope.has_error_type("expired_token")
-                        || envelope.has_error_type("invalid_token"))
-                        && !refreshed =>
-                {
-                    refreshed = true;
-                    let rejected = bearer_of(retry.headers());
-                    match middleware.authorizer().refresh_after_rejection(&rejected).await {
-                        Ok(token) => {
-                            set_bearer(retry.headers_mut(), &token);
+                Ok(response) if is_final(response.status()) => return Ok(response),
+                Ok(response) => {
+                    let status = response.status();
+                    let (response, envelope) = buffer_error(response).await?;
+                    let Some(mut retry) = spare else { return Ok(response) };
+                    match status {
+                        // `invalid_token` too: another process may have refreshed, and
+                        // the session then hands out the newer token it stored.
+                        StatusCode::UNAUTHORIZED
+                            if (envelope.has_error_type("expired_token")
+                                || envelope.has_error_type("invalid_token"))
+                                && !refreshed =>
+                        {
+                            refreshed = true;
+                            let rejected = bearer_of(retry.headers());
+                            match middleware.authorizer().refresh_after_rejection(&rejected).await {
+                                Ok(token) => {
+                                    set_bearer(retry.headers_mut(), &token);
+                                    if middleware.admit().await.is_err() {
+                                        return Ok(response);
+                                    }
+                                }
+                                Err(err) => {
+                                    tracing::warn!(error = %err, "refresh after expired_token failed");
+                                    return Ok(with_header(
+                                        response,
+                                        HOOK_ERROR_HEADER,
+                                        err.to_hook_header(),
+                                    ));
+                                }
+                            }
+                        }
+                        StatusCode::TOO_MANY_REQUESTS
+                            if rate_limit_retries < policy.max_rate_limit_retries
+                                && matches!(
+                                    middleware.shared.rate_limit_policy,
+                                    RateLimitPolicy::Wait { .. }
+                                ) =>
+                        {
+                            rate_limit_retries += 1;
+                            // `admit` waits for the reset the 429 recorded, or gives up
+                            // when it is further away than the policy accepts.
                             if middleware.admit().await.is_err() {
                                 return Ok(response);
                             }
                         }
-                        Err(err) => {
-                            tracing::warn!(error = %err, "refresh after expired_token failed");
-                            return Ok(with_header(response, HOOK_ERROR_HEADER, err.to_hook_header()));
+                        _ if is_retryable_status(status)
+                            && idempotent
+                            && transient_failures + 1 < policy.max_attempts
+                            && within_time() =>
+                        {
+                            transient_failures += 1;
+                            clock.sleep(policy.backoff(transient_failures)).await;
+                            if middleware.admit().await.is_err() {
+                                return Ok(response);
+                            }
                         }
+                        _ => return Ok(response),
                     }
+                    retry
                 }
-                StatusCode::TOO_MANY_REQUESTS
-                    if rate_limit_retries < policy.max_rate_limit_retries
-                        && matches!(middleware.shared.rate_limit_policy, RateLimitPolicy::Wait { .. }) =>
-                {
-                    rate_limit_retries += 1;
-                    // `admit` waits for the reset the 429 recorded, or gives up
-                    // when it is further away than the policy accepts.
-                    if middleware.admit().await.is_err() {
-                        return Ok(response);
-                    }
-                }
-                _ if is_retryable_status(status)
-                    && idempotent
-                    && transient_failures + 1 < policy.max_attempts
-                    && within_time(clock) =>
-                {
-                    transient_failures += 1;
-                    clock.sleep(policy.backoff(transient_failures)).await;
-                    if middleware.admit().await.is_err() {
-                        return Ok(response);
-                    }
-                }
-                _ => return Ok(response),
-            }
-            next = Some(retry);
+            };
+            attempt += 1;
+            spare = retry.try_clone();
+            outcome = self.client().execute(retry).await;
+            self.record_attempt(&outcome, attempt, span);
         }
     }
 
-    /// One trip to the server, recorded on the current span.
-    async fn send_attempt(
-        &self,
-        request: Request,
-        attempt: u32,
-        span: &tracing::Span,
-    ) -> reqwest::Result<Response> {
-        span.record("attempt", attempt);
-        let result = self.client().execute(request).await;
-        match &result {
+    /// What one trip to the server tells: the governor reads the budget
+    /// headers, and the span and the log record the answer.
+    fn record_attempt(&self, outcome: &reqwest::Result<Response>, attempt: u32, span: &tracing::Span) {
+        match outcome {
             Ok(response) => {
-                span.record("status", response.status().as_u16());
-                if let Some(remaining) =
-                    response.headers().get(RATE_LIMIT_REMAINING).and_then(|v| v.to_str().ok())
-                {
-                    span.record("rate_limit_remaining", remaining);
+                let shared = &self.inner().shared;
+                shared.governor.observe(response.status(), response.headers(), shared.clock.now());
+                if !span.is_disabled() {
+                    span.record("attempt", attempt);
+                    span.record("status", response.status().as_u16());
+                    if let Some(remaining) =
+                        response.headers().get(&governor::REMAINING).and_then(|v| v.to_str().ok())
+                    {
+                        span.record("rate_limit_remaining", remaining);
+                    }
                 }
                 tracing::debug!(status = response.status().as_u16(), attempt, "fitbit answered");
             }
-            Err(err) => tracing::debug!(error = %Error::from_transport(err), attempt, "request failed"),
+            Err(err) => {
+                span.record("attempt", attempt);
+                tracing::debug!(error = %Error::from_transport(err), attempt, "request failed");
+            }
         }
-        result
     }
 
     /// The rate-limit budget of this client's user, as last reported by Fitbit.
     pub fn rate_limit(&self) -> RateLimitStatus {
         self.inner().rate_limit()
     }
+}
+
+/// An answer the retry loop hands back as it is.
+fn is_final(status: StatusCode) -> bool {
+    status.is_success() || status.is_redirection() || status.is_informational()
 }
 
 fn header_value(text: &str) -> HeaderValue {

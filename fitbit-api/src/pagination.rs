@@ -13,7 +13,6 @@ use futures::{Stream, TryStreamExt, stream};
 use progenitor_client::ResponseValue;
 use reqwest::header::{ACCEPT, HeaderValue};
 use serde::de::DeserializeOwned;
-use tracing::Instrument;
 
 use crate::generated_client::Client;
 use crate::generated_client::prelude::*;
@@ -256,12 +255,8 @@ impl Client {
             .build()
             .map_err(|err| Error::InvalidRequest(format!("next page link: {err}")))?;
         self.prepare(&mut request).await?;
-        let span = crate::middleware::request_span("next_page", &request);
-        let response = self
-            .send_with_retries(request, &span)
-            .instrument(span.clone())
-            .await
-            .map_err(|err| Error::from_transport(&err))?;
+        let response =
+            self.send_in_span("next_page", request).await.map_err(|err| Error::from_transport(&err))?;
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(|err| Error::from_transport(&err))?;

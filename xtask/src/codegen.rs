@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
-use quote::quote;
+use quote::{ToTokens, quote};
 use syn::visit_mut::VisitMut;
 
 use crate::spec::{SPEC_PATH, Spec};
@@ -123,6 +123,7 @@ pub fn render_client(spec: &Spec) -> Result<String, Error> {
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| Error::Generate(format!("progenitor output: {e}")))?;
     DefaultUserId.visit_file_mut(&mut file);
+    NoApiVersionHeader.visit_file_mut(&mut file);
     Ok(format!("{}{}", header(), prettyplease::unparse(&file)))
 }
 
@@ -225,6 +226,49 @@ impl VisitMut for DefaultUserId {
         }
         syn::visit_mut::visit_expr_mut(self, expr);
     }
+}
+
+/// progenitor puts an `api-version` header (the spec's `info.version`) on
+/// every request, into a header map allocated for it. Fitbit has no use for
+/// it, so the statement goes, and the map starts empty: it allocates only
+/// when an optional header (`Accept-Language`, …) is set. Sending a request
+/// without these costs a little less on every call.
+struct NoApiVersionHeader;
+
+impl VisitMut for NoApiVersionHeader {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        block.stmts.retain(|stmt| !is_api_version_append(stmt));
+        syn::visit_mut::visit_block_mut(self, block);
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        if is_header_map_with_capacity(expr) {
+            *expr = syn::parse_quote!(::reqwest::header::HeaderMap::new());
+            return;
+        }
+        syn::visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
+/// Matches `header_map.append(HeaderName::from_static("api-version"), …);`.
+fn is_api_version_append(stmt: &syn::Stmt) -> bool {
+    let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = stmt else { return false };
+    let receiver_is_header_map =
+        matches!(call.receiver.as_ref(), syn::Expr::Path(path) if path.path.is_ident("header_map"));
+    receiver_is_header_map
+        && call.method == "append"
+        && call
+            .args
+            .first()
+            .is_some_and(|name| name.to_token_stream().to_string().contains("\"api-version\""))
+}
+
+/// Matches `::reqwest::header::HeaderMap::with_capacity(…)`.
+fn is_header_map_with_capacity(expr: &syn::Expr) -> bool {
+    let syn::Expr::Call(call) = expr else { return false };
+    let syn::Expr::Path(func) = call.func.as_ref() else { return false };
+    let names: Vec<String> = func.path.segments.iter().map(|segment| segment.ident.to_string()).collect();
+    names.ends_with(&["HeaderMap".to_string(), "with_capacity".to_string()])
 }
 
 /// Matches `Err("user_id was not initialized".to_string())`.
