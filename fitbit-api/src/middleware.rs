@@ -174,8 +174,12 @@ impl Client {
             request.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
         }
         middleware.admit().await?;
-        let token = middleware.authorizer().access_token().await?;
-        set_bearer(request.headers_mut(), &token);
+        let authorizer = middleware.authorizer();
+        let bearer = match authorizer.ready_bearer() {
+            Some(bearer) => bearer,
+            None => authorizer.access_token().await?.bearer_header(),
+        };
+        request.headers_mut().insert(header::AUTHORIZATION, bearer);
         Ok(())
     }
 
@@ -358,10 +362,7 @@ fn header_value(text: &str) -> HeaderValue {
 }
 
 fn set_bearer(headers: &mut HeaderMap, token: &AccessToken) {
-    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.secret()))
-        .unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
-    value.set_sensitive(true);
-    headers.insert(header::AUTHORIZATION, value);
+    headers.insert(header::AUTHORIZATION, token.bearer_header());
 }
 
 fn bearer_of(headers: &HeaderMap) -> AccessToken {

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use futures::future::BoxFuture;
+use reqwest::header::HeaderValue;
 
 use crate::error::Error;
 use crate::secret::AccessToken;
@@ -27,24 +28,43 @@ pub trait Authorizer: Send + Sync + fmt::Debug {
         &'a self,
         rejected: &'a AccessToken,
     ) -> BoxFuture<'a, Result<AccessToken, Error>>;
+
+    /// The `Authorization` header for the token to send now, when it is at
+    /// hand without waiting (no refresh or store read due). `fitbit-api`
+    /// asks for it before every request and awaits
+    /// [`access_token`](Authorizer::access_token) only when it gets `None`,
+    /// which the default always returns. Implementations that keep the
+    /// header value built (see [`AccessToken::bearer_header`]) save building
+    /// it on every request.
+    fn ready_bearer(&self) -> Option<HeaderValue> {
+        None
+    }
 }
 
 /// A fixed access token, for scripts and tests. It cannot be refreshed: once
 /// it expires, calls fail with [`Error::SignInRequired`].
 #[derive(Clone, Debug)]
-pub struct StaticToken(AccessToken);
+pub struct StaticToken {
+    token: AccessToken,
+    bearer: HeaderValue,
+}
 
 impl StaticToken {
     /// Wraps an access token obtained elsewhere.
     pub fn new(token: impl Into<AccessToken>) -> Self {
-        Self(token.into())
+        let token = token.into();
+        Self { bearer: token.bearer_header(), token }
     }
 }
 
 impl Authorizer for StaticToken {
     fn access_token(&self) -> BoxFuture<'_, Result<AccessToken, Error>> {
-        let token = self.0.clone();
+        let token = self.token.clone();
         Box::pin(async move { Ok(token) })
+    }
+
+    fn ready_bearer(&self) -> Option<HeaderValue> {
+        Some(self.bearer.clone())
     }
 
     fn refresh_after_rejection<'a>(
@@ -57,5 +77,19 @@ impl Authorizer for StaticToken {
                 api: None,
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_static_token_has_its_header_ready_and_redacted() {
+        let token = StaticToken::new("a-static-access-token");
+        let bearer = token.ready_bearer().unwrap();
+        assert_eq!(bearer.to_str().unwrap(), "Bearer a-static-access-token");
+        assert!(bearer.is_sensitive());
+        assert!(!format!("{token:?}").contains("a-static-access-token"));
     }
 }

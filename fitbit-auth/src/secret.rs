@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use reqwest::header::HeaderValue;
 use serde::{Deserialize, Serialize};
 
 macro_rules! secret_string {
@@ -56,6 +57,19 @@ secret_string!(
     /// An OAuth access token (sent as `Authorization: Bearer …`).
     AccessToken
 );
+impl AccessToken {
+    /// The `Authorization: Bearer …` header value for this token, marked
+    /// sensitive (its `Debug` output is redacted). A token that cannot be a
+    /// header value (a control character) gives a bare `Bearer`, which Fitbit
+    /// refuses as unauthorized rather than the request failing here.
+    pub fn bearer_header(&self) -> HeaderValue {
+        let mut value = HeaderValue::from_str(&format!("Bearer {}", self.0))
+            .unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
+        value.set_sensitive(true);
+        value
+    }
+}
+
 secret_string!(
     /// An OAuth refresh token. Fitbit's are single-use: each refresh returns a new one.
     RefreshToken

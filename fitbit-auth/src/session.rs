@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use futures::future::BoxFuture;
+use reqwest::header::HeaderValue;
 use tokio::sync::watch;
 
 use crate::authorize::PendingAuthorization;
@@ -63,10 +64,23 @@ struct Inner {
     store: Arc<dyn TokenStore>,
     refresh_skew: Duration,
     /// The tokens last read or obtained; the fast path reads only this.
-    current: Mutex<Option<TokenSet>>,
+    current: Mutex<Option<Current>>,
     /// Held while refreshing, so that one refresh serves every waiting caller.
     single_flight: tokio::sync::Mutex<()>,
     updates: watch::Sender<Option<TokenSet>>,
+}
+
+/// The tokens in use, with their `Authorization` header built once rather
+/// than for every request.
+struct Current {
+    tokens: TokenSet,
+    bearer: HeaderValue,
+}
+
+impl Current {
+    fn new(tokens: TokenSet) -> Self {
+        Self { bearer: tokens.access_token.bearer_header(), tokens }
+    }
 }
 
 /// Builds a [`Session`]; from [`Session::builder`].
@@ -387,12 +401,22 @@ impl Session {
         let current = self.inner.current.lock().unwrap_or_else(PoisonError::into_inner);
         current
             .as_ref()
-            .filter(|tokens| self.is_usable(tokens, None))
-            .map(|tokens| tokens.access_token.clone())
+            .filter(|current| self.is_usable(&current.tokens, None))
+            .map(|current| current.tokens.access_token.clone())
+    }
+
+    /// The header for the cached access token when it needs no refresh.
+    fn usable_cached_bearer(&self) -> Option<HeaderValue> {
+        let current = self.inner.current.lock().unwrap_or_else(PoisonError::into_inner);
+        current
+            .as_ref()
+            .filter(|current| self.is_usable(&current.tokens, None))
+            .map(|current| current.bearer.clone())
     }
 
     fn cached(&self) -> Option<TokenSet> {
-        self.inner.current.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        let current = self.inner.current.lock().unwrap_or_else(PoisonError::into_inner);
+        current.as_ref().map(|current| current.tokens.clone())
     }
 
     /// First use: read the store without notifying observers (nothing changed).
@@ -402,21 +426,21 @@ impl Session {
         };
         let mut current = self.inner.current.lock().unwrap_or_else(PoisonError::into_inner);
         if current.is_none() {
-            *current = Some(tokens.clone());
+            *current = Some(Current::new(tokens.clone()));
             self.inner.updates.send_if_modified(|value| {
                 *value = Some(tokens.clone());
                 false
             });
         }
-        Ok(current.clone())
+        Ok(current.as_ref().map(|current| current.tokens.clone()))
     }
 
     /// Starts using `tokens`; tells observers when the access token changed.
     fn adopt(&self, tokens: &TokenSet) {
         let changed = {
             let mut current = self.inner.current.lock().unwrap_or_else(PoisonError::into_inner);
-            let changed = current.as_ref().is_none_or(|c| c.access_token != tokens.access_token);
-            *current = Some(tokens.clone());
+            let changed = current.as_ref().is_none_or(|c| c.tokens.access_token != tokens.access_token);
+            *current = Some(Current::new(tokens.clone()));
             changed
         };
         if changed {
@@ -464,5 +488,9 @@ impl Authorizer for Session {
         rejected: &'a AccessToken,
     ) -> BoxFuture<'a, Result<AccessToken, Error>> {
         Box::pin(Session::refresh_after_rejection(self, rejected))
+    }
+
+    fn ready_bearer(&self) -> Option<HeaderValue> {
+        self.usable_cached_bearer()
     }
 }

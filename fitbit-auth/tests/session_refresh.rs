@@ -34,6 +34,29 @@ async fn a_fresh_token_is_used_as_is() {
 }
 
 #[tokio::test]
+async fn the_ready_header_follows_the_cached_token_and_is_withheld_when_a_refresh_is_due() {
+    let mock = MockFitbit::start(MockConfig::default()).await;
+    let issued = mock.issue_tokens(CONFIDENTIAL_CLIENT_ID, &["activity"]);
+    let session = Session::new(oauth_client(&mock, true), MemoryStore::with_tokens(fresh(&issued)));
+    assert!(session.ready_bearer().is_none(), "nothing is read before the first call");
+    session.access_token().await.unwrap();
+    let bearer = session.ready_bearer().expect("the cached token is ready");
+    assert_eq!(bearer.to_str().unwrap(), format!("Bearer {}", issued.access_token));
+    assert!(bearer.is_sensitive());
+    assert!(!format!("{bearer:?}").contains(&issued.access_token));
+
+    // Inside the skew window the header is withheld, so the caller awaits
+    // `access_token`, which refreshes; the header then carries the new token.
+    let due = token_set(&issued, Utc::now() + chrono::Duration::minutes(2));
+    let session = Session::new(oauth_client(&mock, true), MemoryStore::with_tokens(due));
+    session.tokens().await.unwrap();
+    assert!(session.ready_bearer().is_none(), "a refresh is due");
+    let refreshed = session.access_token().await.unwrap();
+    assert_eq!(session.ready_bearer().unwrap().to_str().unwrap(), format!("Bearer {}", refreshed.secret()));
+    assert_ne!(refreshed.secret(), issued.access_token);
+}
+
+#[tokio::test]
 async fn a_token_inside_the_skew_window_is_refreshed_before_use_and_saved() {
     let mock = MockFitbit::start(MockConfig::default()).await;
     let issued = mock.issue_tokens(CONFIDENTIAL_CLIENT_ID, &["activity"]);
