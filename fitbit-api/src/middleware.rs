@@ -1,10 +1,10 @@
 //! What happens around every request: the generated client calls these hooks.
 //!
-//! - `pre`: applies the client-wide `Accept-Language`/`Accept-Locale` defaults, puts `Content-Length: 0` on
-//!   bodiless POSTs (Fitbit answers 411 without it), takes a request from the
-//!   rate-limit budget (waiting for the reset, or failing fast, when it is
-//!   spent) and attaches the bearer token (refreshed first when it is about
-//!   to expire).
+//! - `pre`: applies the client-wide `Accept-Language`/`Accept-Locale` defaults,
+//!   puts `Content-Length: 0` on bodiless POSTs (Fitbit answers 411 without
+//!   it), takes a request from the rate-limit budget (waiting for the reset, or
+//!   failing fast, when it is spent) and attaches the bearer token (refreshed
+//!   first when it is about to expire).
 //! - `exec`: sends the request inside a tracing span and retries: after a 401
 //!   `expired_token` it refreshes once and retries; after a 429 it waits for
 //!   Fitbit's reset; idempotent requests are retried on 502/503/504 and on
