@@ -5,6 +5,7 @@
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
 use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
+use crate::path::ToPathSegment as _;
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
@@ -28437,6 +28438,7 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    use crate::path::ToPathSegment as _;
     /**Builder for [`ClientFriendsExt::get_friends`]
 
 [`ClientFriendsExt::get_friends`]: super::ClientFriendsExt::get_friends*/
@@ -28502,8 +28504,7 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1.1/user/{}/friends.json", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/1.1/user/{}/friends.json", client.baseurl, user_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -28530,18 +28531,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -28617,8 +28618,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1.1/user/{}/leaderboard/friends.json", client.baseurl, encode_path(&
-                user_id.to_string()),
+                "{}/1.1/user/{}/leaderboard/friends.json", client.baseurl, user_id
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -28645,18 +28646,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -28778,8 +28779,7 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1.2/user/{}/sleep.json", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/1.2/user/{}/sleep.json", client.baseurl, user_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -28809,19 +28809,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
+                201u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -28908,8 +28908,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1.2/user/{}/sleep/date/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& date.to_string()),
+                "{}/1.2/user/{}/sleep/date/{}.json", client.baseurl, user_id
+                .path_segment(), date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -28936,18 +28936,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -29056,9 +29056,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1.2/user/{}/sleep/date/{}/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& start_date.to_string()),
-                encode_path(& end_date.to_string()),
+                "{}/1.2/user/{}/sleep/date/{}/{}.json", client.baseurl, user_id
+                .path_segment(), start_date.path_segment(), end_date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -29085,18 +29084,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -29172,8 +29171,7 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1.2/user/{}/sleep/goal.json", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/1.2/user/{}/sleep/goal.json", client.baseurl, user_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -29200,18 +29198,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -29299,8 +29297,7 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1.2/user/{}/sleep/goal.json", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/1.2/user/{}/sleep/goal.json", client.baseurl, user_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -29328,19 +29325,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
+                201u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -29491,8 +29488,7 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1.2/user/{}/sleep/list.json", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/1.2/user/{}/sleep/list.json", client.baseurl, user_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -29524,18 +29520,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -29589,8 +29585,8 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let log_id = log_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1.2/user/{}/sleep/{}.json", client.baseurl, encode_path(& user_id
-                .to_string()), encode_path(& log_id.to_string()),
+                "{}/1.2/user/{}/sleep/{}.json", client.baseurl, user_id.path_segment(),
+                log_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
@@ -29615,14 +29611,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -29708,18 +29704,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -29792,8 +29788,7 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/activities/{}.json", client.baseurl, encode_path(& activity_id
-                .to_string()),
+                "{}/1/activities/{}.json", client.baseurl, activity_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -29820,18 +29815,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -29914,18 +29909,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -30027,18 +30022,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -30121,18 +30116,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -30202,7 +30197,7 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/foods/{}.json", client.baseurl, encode_path(& food_id.to_string()),
+                "{}/1/foods/{}.json", client.baseurl, food_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -30229,18 +30224,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -30313,8 +30308,7 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/activities.json", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/1/user/{}/activities.json", client.baseurl, user_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -30341,18 +30335,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -30557,8 +30551,7 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/activities.json", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/1/user/{}/activities.json", client.baseurl, user_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -30607,19 +30600,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
+                201u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -30729,8 +30722,8 @@ pub mod builder {
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/1/user/{}/activities/active-zone-minutes/date/{}/1d/{}.json", client
-                .baseurl, encode_path(& user_id.to_string()), encode_path(& date
-                .to_string()), encode_path(& detail_level.to_string()),
+                .baseurl, user_id.path_segment(), date.path_segment(), detail_level
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -30757,18 +30750,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -30909,9 +30902,8 @@ pub mod builder {
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/1/user/{}/activities/active-zone-minutes/date/{}/1d/{}/time/{}/{}.json",
-                client.baseurl, encode_path(& user_id.to_string()), encode_path(& date
-                .to_string()), encode_path(& detail_level.to_string()), encode_path(&
-                start_time.to_string()), encode_path(& end_time.to_string()),
+                client.baseurl, user_id.path_segment(), date.path_segment(), detail_level
+                .path_segment(), start_time.path_segment(), end_time.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -30938,18 +30930,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -31049,8 +31041,8 @@ pub mod builder {
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/1/user/{}/activities/active-zone-minutes/date/{}/{}.json", client
-                .baseurl, encode_path(& user_id.to_string()), encode_path(& date
-                .to_string()), encode_path(& period.to_string()),
+                .baseurl, user_id.path_segment(), date.path_segment(), period
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -31077,18 +31069,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -31198,8 +31190,8 @@ pub mod builder {
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/1/user/{}/activities/active-zone-minutes/date/{}/{}.json", client
-                .baseurl, encode_path(& user_id.to_string()), encode_path(& start_date
-                .to_string()), encode_path(& end_date.to_string()),
+                .baseurl, user_id.path_segment(), start_date.path_segment(), end_date
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -31226,18 +31218,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -31363,9 +31355,8 @@ pub mod builder {
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/1/user/{}/activities/active-zone-minutes/date/{}/{}/{}.json", client
-                .baseurl, encode_path(& user_id.to_string()), encode_path(& start_date
-                .to_string()), encode_path(& end_date.to_string()), encode_path(&
-                detail_level.to_string()),
+                .baseurl, user_id.path_segment(), start_date.path_segment(), end_date
+                .path_segment(), detail_level.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -31392,18 +31383,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -31560,10 +31551,9 @@ pub mod builder {
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/1/user/{}/activities/active-zone-minutes/date/{}/{}/{}/time/{}/{}.json",
-                client.baseurl, encode_path(& user_id.to_string()), encode_path(&
-                start_date.to_string()), encode_path(& end_date.to_string()),
-                encode_path(& detail_level.to_string()), encode_path(& start_time
-                .to_string()), encode_path(& end_time.to_string()),
+                client.baseurl, user_id.path_segment(), start_date.path_segment(),
+                end_date.path_segment(), detail_level.path_segment(), start_time
+                .path_segment(), end_time.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -31590,18 +31580,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -31691,8 +31681,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/activities/date/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& date.to_string()),
+                "{}/1/user/{}/activities/date/{}.json", client.baseurl, user_id
+                .path_segment(), date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -31719,18 +31709,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -31806,8 +31796,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/activities/favorite.json", client.baseurl, encode_path(&
-                user_id.to_string()),
+                "{}/1/user/{}/activities/favorite.json", client.baseurl, user_id
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -31834,18 +31824,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -31899,8 +31889,8 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let activity_id = activity_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/activities/favorite/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& activity_id.to_string()),
+                "{}/1/user/{}/activities/favorite/{}.json", client.baseurl, user_id
+                .path_segment(), activity_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
@@ -31926,14 +31916,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -31987,8 +31977,8 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let activity_id = activity_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/activities/favorite/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& activity_id.to_string()),
+                "{}/1/user/{}/activities/favorite/{}.json", client.baseurl, user_id
+                .path_segment(), activity_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
@@ -32013,14 +32003,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -32096,8 +32086,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/activities/frequent.json", client.baseurl, encode_path(&
-                user_id.to_string()),
+                "{}/1/user/{}/activities/frequent.json", client.baseurl, user_id
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -32124,18 +32114,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -32225,8 +32215,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/activities/goals/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& period.to_string()),
+                "{}/1/user/{}/activities/goals/{}.json", client.baseurl, user_id
+                .path_segment(), period.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -32253,18 +32243,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -32388,8 +32378,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/activities/goals/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& period.to_string()),
+                "{}/1/user/{}/activities/goals/{}.json", client.baseurl, user_id
+                .path_segment(), period.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -32418,19 +32408,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
+                201u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -32557,8 +32547,7 @@ pub mod builder {
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/1/user/{}/activities/heart/date/{}/1d/{}.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& date.to_string()),
-                encode_path(& detail_level.to_string()),
+                user_id.path_segment(), date.path_segment(), detail_level.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -32586,18 +32575,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -32755,9 +32744,8 @@ pub mod builder {
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/1/user/{}/activities/heart/date/{}/1d/{}/time/{}/{}.json", client
-                .baseurl, encode_path(& user_id.to_string()), encode_path(& date
-                .to_string()), encode_path(& detail_level.to_string()), encode_path(&
-                start_time.to_string()), encode_path(& end_time.to_string()),
+                .baseurl, user_id.path_segment(), date.path_segment(), detail_level
+                .path_segment(), start_time.path_segment(), end_time.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -32785,18 +32773,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -32921,9 +32909,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/activities/heart/date/{}/{}.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& date.to_string()),
-                encode_path(& period.to_string()),
+                "{}/1/user/{}/activities/heart/date/{}/{}.json", client.baseurl, user_id
+                .path_segment(), date.path_segment(), period.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -32951,18 +32938,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -33088,9 +33075,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/activities/heart/date/{}/{}.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& start_date
-                .to_string()), encode_path(& end_date.to_string()),
+                "{}/1/user/{}/activities/heart/date/{}/{}.json", client.baseurl, user_id
+                .path_segment(), start_date.path_segment(), end_date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -33118,18 +33104,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -33272,9 +33258,8 @@ pub mod builder {
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/1/user/{}/activities/heart/date/{}/{}/{}.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& start_date
-                .to_string()), encode_path(& end_date.to_string()), encode_path(&
-                detail_level.to_string()),
+                user_id.path_segment(), start_date.path_segment(), end_date
+                .path_segment(), detail_level.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -33302,18 +33287,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -33487,10 +33472,9 @@ pub mod builder {
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/1/user/{}/activities/heart/date/{}/{}/{}/time/{}/{}.json", client
-                .baseurl, encode_path(& user_id.to_string()), encode_path(& start_date
-                .to_string()), encode_path(& end_date.to_string()), encode_path(&
-                detail_level.to_string()), encode_path(& start_time.to_string()),
-                encode_path(& end_time.to_string()),
+                .baseurl, user_id.path_segment(), start_date.path_segment(), end_date
+                .path_segment(), detail_level.path_segment(), start_time.path_segment(),
+                end_time.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -33518,18 +33502,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -33680,8 +33664,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/activities/list.json", client.baseurl, encode_path(&
-                user_id.to_string()),
+                "{}/1/user/{}/activities/list.json", client.baseurl, user_id
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -33713,18 +33697,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -33800,8 +33784,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/activities/recent.json", client.baseurl, encode_path(&
-                user_id.to_string()),
+                "{}/1/user/{}/activities/recent.json", client.baseurl, user_id
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -33828,18 +33812,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -33979,8 +33963,8 @@ pub mod builder {
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/1/user/{}/activities/tracker/{}/date/{}/{}.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& resource.to_string()),
-                encode_path(& date.to_string()), encode_path(& period.to_string()),
+                user_id.path_segment(), resource.path_segment(), date.path_segment(),
+                period.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -34008,18 +33992,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -34162,9 +34146,8 @@ pub mod builder {
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/1/user/{}/activities/tracker/{}/date/{}/{}.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& resource.to_string()),
-                encode_path(& start_date.to_string()), encode_path(& end_date
-                .to_string()),
+                user_id.path_segment(), resource.path_segment(), start_date
+                .path_segment(), end_date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -34192,18 +34175,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -34259,8 +34242,8 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let activity_log_id = activity_log_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/activities/{}.json", client.baseurl, encode_path(& user_id
-                .to_string()), encode_path(& activity_log_id.to_string()),
+                "{}/1/user/{}/activities/{}.json", client.baseurl, user_id
+                .path_segment(), activity_log_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
@@ -34285,14 +34268,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -34362,8 +34345,8 @@ pub mod builder {
             let include_partial_tcx = include_partial_tcx
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/activities/{}.tcx", client.baseurl, encode_path(& user_id
-                .to_string()), encode_path(& log_id.to_string()),
+                "{}/1/user/{}/activities/{}.tcx", client.baseurl, user_id.path_segment(),
+                log_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
@@ -34390,14 +34373,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -34539,9 +34522,9 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/activities/{}/date/{}/1d/{}.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& resource.to_string()),
-                encode_path(& date.to_string()), encode_path(& detail_level.to_string()),
+                "{}/1/user/{}/activities/{}/date/{}/1d/{}.json", client.baseurl, user_id
+                .path_segment(), resource.path_segment(), date.path_segment(),
+                detail_level.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -34569,18 +34552,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -34754,10 +34737,9 @@ pub mod builder {
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/1/user/{}/activities/{}/date/{}/1d/{}/time/{}/{}.json", client
-                .baseurl, encode_path(& user_id.to_string()), encode_path(& resource
-                .to_string()), encode_path(& date.to_string()), encode_path(&
-                detail_level.to_string()), encode_path(& start_time.to_string()),
-                encode_path(& end_time.to_string()),
+                .baseurl, user_id.path_segment(), resource.path_segment(), date
+                .path_segment(), detail_level.path_segment(), start_time.path_segment(),
+                end_time.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -34785,18 +34767,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -34934,9 +34916,9 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/activities/{}/date/{}/{}.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& resource.to_string()),
-                encode_path(& date.to_string()), encode_path(& period.to_string()),
+                "{}/1/user/{}/activities/{}/date/{}/{}.json", client.baseurl, user_id
+                .path_segment(), resource.path_segment(), date.path_segment(), period
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -34964,18 +34946,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -35116,10 +35098,9 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/activities/{}/date/{}/{}.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& resource.to_string()),
-                encode_path(& start_date.to_string()), encode_path(& end_date
-                .to_string()),
+                "{}/1/user/{}/activities/{}/date/{}/{}.json", client.baseurl, user_id
+                .path_segment(), resource.path_segment(), start_date.path_segment(),
+                end_date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -35147,18 +35128,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -35316,10 +35297,9 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/activities/{}/date/{}/{}/{}.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& resource.to_string()),
-                encode_path(& start_date.to_string()), encode_path(& end_date
-                .to_string()), encode_path(& detail_level.to_string()),
+                "{}/1/user/{}/activities/{}/date/{}/{}/{}.json", client.baseurl, user_id
+                .path_segment(), resource.path_segment(), start_date.path_segment(),
+                end_date.path_segment(), detail_level.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -35347,18 +35327,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -35548,11 +35528,9 @@ pub mod builder {
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/1/user/{}/activities/{}/date/{}/{}/{}/time/{}/{}.json", client
-                .baseurl, encode_path(& user_id.to_string()), encode_path(& resource
-                .to_string()), encode_path(& start_date.to_string()), encode_path(&
-                end_date.to_string()), encode_path(& detail_level.to_string()),
-                encode_path(& start_time.to_string()), encode_path(& end_time
-                .to_string()),
+                .baseurl, user_id.path_segment(), resource.path_segment(), start_date
+                .path_segment(), end_date.path_segment(), detail_level.path_segment(),
+                start_time.path_segment(), end_time.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -35580,18 +35558,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -35653,8 +35631,8 @@ pub mod builder {
             let x_fitbit_subscriber_id = x_fitbit_subscriber_id
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/apiSubscriptions.json", client.baseurl, encode_path(&
-                user_id.to_string()),
+                "{}/1/user/{}/apiSubscriptions.json", client.baseurl, user_id
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = x_fitbit_subscriber_id {
@@ -35679,18 +35657,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -35764,8 +35742,8 @@ pub mod builder {
             let x_fitbit_subscriber_id = x_fitbit_subscriber_id
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/apiSubscriptions/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& subscription_id.to_string()),
+                "{}/1/user/{}/apiSubscriptions/{}.json", client.baseurl, user_id
+                .path_segment(), subscription_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = x_fitbit_subscriber_id {
@@ -35790,19 +35768,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
+                201u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -35876,8 +35854,8 @@ pub mod builder {
             let x_fitbit_subscriber_id = x_fitbit_subscriber_id
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/apiSubscriptions/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& subscription_id.to_string()),
+                "{}/1/user/{}/apiSubscriptions/{}.json", client.baseurl, user_id
+                .path_segment(), subscription_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = x_fitbit_subscriber_id {
@@ -35906,14 +35884,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -35986,8 +35964,7 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/badges.json", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/1/user/{}/badges.json", client.baseurl, user_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -36014,18 +35991,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -36150,8 +36127,7 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/body/log/fat.json", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/1/user/{}/body/log/fat.json", client.baseurl, user_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -36181,19 +36157,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
+                201u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -36280,8 +36256,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/body/log/fat/date/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& date.to_string()),
+                "{}/1/user/{}/body/log/fat/date/{}.json", client.baseurl, user_id
+                .path_segment(), date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -36308,18 +36284,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -36420,9 +36396,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/body/log/fat/date/{}/{}.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& date.to_string()),
-                encode_path(& period.to_string()),
+                "{}/1/user/{}/body/log/fat/date/{}/{}.json", client.baseurl, user_id
+                .path_segment(), date.path_segment(), period.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -36449,18 +36424,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -36569,9 +36544,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/body/log/fat/date/{}/{}.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& start_date
-                .to_string()), encode_path(& end_date.to_string()),
+                "{}/1/user/{}/body/log/fat/date/{}/{}.json", client.baseurl, user_id
+                .path_segment(), start_date.path_segment(), end_date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -36598,18 +36572,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -36697,8 +36671,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/body/log/fat/goal.json", client.baseurl, encode_path(&
-                user_id.to_string()),
+                "{}/1/user/{}/body/log/fat/goal.json", client.baseurl, user_id
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -36726,19 +36700,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
+                201u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -36794,8 +36768,8 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let body_fat_log_id = body_fat_log_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/body/log/fat/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& body_fat_log_id.to_string()),
+                "{}/1/user/{}/body/log/fat/{}.json", client.baseurl, user_id
+                .path_segment(), body_fat_log_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
@@ -36820,14 +36794,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -36952,8 +36926,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/body/log/weight.json", client.baseurl, encode_path(&
-                user_id.to_string()),
+                "{}/1/user/{}/body/log/weight.json", client.baseurl, user_id
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -36983,19 +36957,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
+                201u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -37082,8 +37056,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/body/log/weight/date/{}.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& date.to_string()),
+                "{}/1/user/{}/body/log/weight/date/{}.json", client.baseurl, user_id
+                .path_segment(), date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -37110,18 +37084,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -37222,9 +37196,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/body/log/weight/date/{}/{}.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& date.to_string()),
-                encode_path(& period.to_string()),
+                "{}/1/user/{}/body/log/weight/date/{}/{}.json", client.baseurl, user_id
+                .path_segment(), date.path_segment(), period.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -37251,18 +37224,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -37371,9 +37344,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/body/log/weight/date/{}/{}.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& start_date
-                .to_string()), encode_path(& end_date.to_string()),
+                "{}/1/user/{}/body/log/weight/date/{}/{}.json", client.baseurl, user_id
+                .path_segment(), start_date.path_segment(), end_date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -37400,18 +37372,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -37535,8 +37507,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/body/log/weight/goal.json", client.baseurl, encode_path(&
-                user_id.to_string()),
+                "{}/1/user/{}/body/log/weight/goal.json", client.baseurl, user_id
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -37566,19 +37538,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
+                201u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -37636,8 +37608,8 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let body_weight_log_id = body_weight_log_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/body/log/weight/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& body_weight_log_id.to_string()),
+                "{}/1/user/{}/body/log/weight/{}.json", client.baseurl, user_id
+                .path_segment(), body_weight_log_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
@@ -37662,14 +37634,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -37759,8 +37731,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/body/log/{}/goal.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& goal_type.to_string()),
+                "{}/1/user/{}/body/log/{}/goal.json", client.baseurl, user_id
+                .path_segment(), goal_type.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -37787,18 +37759,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -37919,9 +37891,9 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/body/{}/date/{}/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& resource.to_string()), encode_path(&
-                date.to_string()), encode_path(& period.to_string()),
+                "{}/1/user/{}/body/{}/date/{}/{}.json", client.baseurl, user_id
+                .path_segment(), resource.path_segment(), date.path_segment(), period
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -37948,18 +37920,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -38083,9 +38055,9 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/body/{}/date/{}/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& resource.to_string()), encode_path(&
-                start_date.to_string()), encode_path(& end_date.to_string()),
+                "{}/1/user/{}/body/{}/date/{}/{}.json", client.baseurl, user_id
+                .path_segment(), resource.path_segment(), start_date.path_segment(),
+                end_date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -38112,18 +38084,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -38213,8 +38185,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/br/date/{}.json", client.baseurl, encode_path(& user_id
-                .to_string()), encode_path(& date.to_string()),
+                "{}/1/user/{}/br/date/{}.json", client.baseurl, user_id.path_segment(),
+                date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -38241,18 +38213,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -38342,8 +38314,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/br/date/{}/all.json", client.baseurl, encode_path(& user_id
-                .to_string()), encode_path(& date.to_string()),
+                "{}/1/user/{}/br/date/{}/all.json", client.baseurl, user_id
+                .path_segment(), date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -38370,18 +38342,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -38493,9 +38465,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/br/date/{}/{}.json", client.baseurl, encode_path(& user_id
-                .to_string()), encode_path(& start_date.to_string()), encode_path(&
-                end_date.to_string()),
+                "{}/1/user/{}/br/date/{}/{}.json", client.baseurl, user_id
+                .path_segment(), start_date.path_segment(), end_date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -38522,18 +38493,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -38645,9 +38616,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/br/date/{}/{}/all.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& start_date.to_string()),
-                encode_path(& end_date.to_string()),
+                "{}/1/user/{}/br/date/{}/{}/all.json", client.baseurl, user_id
+                .path_segment(), start_date.path_segment(), end_date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -38674,18 +38644,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -38775,8 +38745,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/cardioscore/date/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& date.to_string()),
+                "{}/1/user/{}/cardioscore/date/{}.json", client.baseurl, user_id
+                .path_segment(), date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -38803,18 +38773,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -38926,9 +38896,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/cardioscore/date/{}/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& start_date.to_string()),
-                encode_path(& end_date.to_string()),
+                "{}/1/user/{}/cardioscore/date/{}/{}.json", client.baseurl, user_id
+                .path_segment(), start_date.path_segment(), end_date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -38955,18 +38924,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -39039,8 +39008,7 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/devices.json", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/1/user/{}/devices.json", client.baseurl, user_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -39067,18 +39035,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -39169,9 +39137,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/devices/tracker/{}/alarms.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& tracker_id
-                .to_string()),
+                "{}/1/user/{}/devices/tracker/{}/alarms.json", client.baseurl, user_id
+                .path_segment(), tracker_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -39198,18 +39165,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -39362,9 +39329,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/devices/tracker/{}/alarms.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& tracker_id
-                .to_string()),
+                "{}/1/user/{}/devices/tracker/{}/alarms.json", client.baseurl, user_id
+                .path_segment(), tracker_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -39395,19 +39361,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
+                201u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -39630,9 +39596,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/devices/tracker/{}/alarms/{}.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& tracker_id
-                .to_string()), encode_path(& alarm_id.to_string()),
+                "{}/1/user/{}/devices/tracker/{}/alarms/{}.json", client.baseurl, user_id
+                .path_segment(), tracker_id.path_segment(), alarm_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -39669,19 +39634,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
+                201u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -39750,9 +39715,8 @@ pub mod builder {
             let tracker_id = tracker_id.map_err(Error::InvalidRequest)?;
             let alarm_id = alarm_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/devices/tracker/{}/alarms/{}.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& tracker_id
-                .to_string()), encode_path(& alarm_id.to_string()),
+                "{}/1/user/{}/devices/tracker/{}/alarms/{}.json", client.baseurl, user_id
+                .path_segment(), tracker_id.path_segment(), alarm_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
@@ -39777,14 +39741,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -39935,8 +39899,7 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/ecg/list.json", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/1/user/{}/ecg/list.json", client.baseurl, user_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -39968,18 +39931,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -40580,8 +40543,7 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/foods.json", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/1/user/{}/foods.json", client.baseurl, user_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -40673,19 +40635,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
+                201u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -41319,8 +41281,7 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/foods/log.json", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/1/user/{}/foods/log.json", client.baseurl, user_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -41405,19 +41366,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
+                201u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -41504,8 +41465,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/foods/log/date/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& date.to_string()),
+                "{}/1/user/{}/foods/log/date/{}.json", client.baseurl, user_id
+                .path_segment(), date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -41532,18 +41493,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -41616,8 +41577,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/foods/log/favorite.json", client.baseurl, encode_path(&
-                user_id.to_string()),
+                "{}/1/user/{}/foods/log/favorite.json", client.baseurl, user_id
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -41644,18 +41605,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -41709,8 +41670,8 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let food_id = food_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/foods/log/favorite/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& food_id.to_string()),
+                "{}/1/user/{}/foods/log/favorite/{}.json", client.baseurl, user_id
+                .path_segment(), food_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
@@ -41736,14 +41697,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -41797,8 +41758,8 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let food_id = food_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/foods/log/favorite/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& food_id.to_string()),
+                "{}/1/user/{}/foods/log/favorite/{}.json", client.baseurl, user_id
+                .path_segment(), food_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
@@ -41823,14 +41784,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -41903,8 +41864,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/foods/log/frequent.json", client.baseurl, encode_path(&
-                user_id.to_string()),
+                "{}/1/user/{}/foods/log/frequent.json", client.baseurl, user_id
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -41931,18 +41892,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -42015,8 +41976,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/foods/log/goal.json", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/1/user/{}/foods/log/goal.json", client.baseurl, user_id
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -42043,18 +42004,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -42176,8 +42137,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/foods/log/goal.json", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/1/user/{}/foods/log/goal.json", client.baseurl, user_id
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -42209,19 +42170,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
+                201u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -42294,8 +42255,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/foods/log/recent.json", client.baseurl, encode_path(&
-                user_id.to_string()),
+                "{}/1/user/{}/foods/log/recent.json", client.baseurl, user_id
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -42322,18 +42283,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -42456,8 +42417,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/foods/log/water.json", client.baseurl, encode_path(&
-                user_id.to_string()),
+                "{}/1/user/{}/foods/log/water.json", client.baseurl, user_id
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -42487,19 +42448,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
+                201u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -42586,8 +42547,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/foods/log/water/date/{}.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& date.to_string()),
+                "{}/1/user/{}/foods/log/water/date/{}.json", client.baseurl, user_id
+                .path_segment(), date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -42614,18 +42575,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -42701,8 +42662,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/foods/log/water/goal.json", client.baseurl, encode_path(&
-                user_id.to_string()),
+                "{}/1/user/{}/foods/log/water/goal.json", client.baseurl, user_id
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -42729,18 +42690,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -42828,8 +42789,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/foods/log/water/goal.json", client.baseurl, encode_path(&
-                user_id.to_string()),
+                "{}/1/user/{}/foods/log/water/goal.json", client.baseurl, user_id
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -42857,19 +42818,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
+                201u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -42990,8 +42951,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/foods/log/water/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& water_log_id.to_string()),
+                "{}/1/user/{}/foods/log/water/{}.json", client.baseurl, user_id
+                .path_segment(), water_log_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -43020,18 +42981,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -43085,8 +43046,8 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let water_log_id = water_log_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/foods/log/water/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& water_log_id.to_string()),
+                "{}/1/user/{}/foods/log/water/{}.json", client.baseurl, user_id
+                .path_segment(), water_log_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
@@ -43111,14 +43072,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -43264,8 +43225,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/foods/log/{}.json", client.baseurl, encode_path(& user_id
-                .to_string()), encode_path(& food_log_id.to_string()),
+                "{}/1/user/{}/foods/log/{}.json", client.baseurl, user_id.path_segment(),
+                food_log_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -43296,18 +43257,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -43361,8 +43322,8 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let food_log_id = food_log_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/foods/log/{}.json", client.baseurl, encode_path(& user_id
-                .to_string()), encode_path(& food_log_id.to_string()),
+                "{}/1/user/{}/foods/log/{}.json", client.baseurl, user_id.path_segment(),
+                food_log_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
@@ -43387,14 +43348,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -43518,9 +43479,9 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/foods/log/{}/date/{}/{}.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& resource.to_string()),
-                encode_path(& date.to_string()), encode_path(& period.to_string()),
+                "{}/1/user/{}/foods/log/{}/date/{}/{}.json", client.baseurl, user_id
+                .path_segment(), resource.path_segment(), date.path_segment(), period
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -43547,18 +43508,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -43685,10 +43646,9 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/foods/log/{}/date/{}/{}.json", client.baseurl,
-                encode_path(& user_id.to_string()), encode_path(& resource.to_string()),
-                encode_path(& start_date.to_string()), encode_path(& end_date
-                .to_string()),
+                "{}/1/user/{}/foods/log/{}/date/{}/{}.json", client.baseurl, user_id
+                .path_segment(), resource.path_segment(), start_date.path_segment(),
+                end_date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -43715,18 +43675,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -43780,8 +43740,8 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let food_id = food_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/foods/{}.json", client.baseurl, encode_path(& user_id
-                .to_string()), encode_path(& food_id.to_string()),
+                "{}/1/user/{}/foods/{}.json", client.baseurl, user_id.path_segment(),
+                food_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
@@ -43806,14 +43766,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -43900,8 +43860,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/hrv/date/{}.json", client.baseurl, encode_path(& user_id
-                .to_string()), encode_path(& date.to_string()),
+                "{}/1/user/{}/hrv/date/{}.json", client.baseurl, user_id.path_segment(),
+                date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -43928,18 +43888,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -44026,8 +43986,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/hrv/date/{}/all.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& date.to_string()),
+                "{}/1/user/{}/hrv/date/{}/all.json", client.baseurl, user_id
+                .path_segment(), date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -44054,18 +44014,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -44174,9 +44134,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/hrv/date/{}/{}.json", client.baseurl, encode_path(& user_id
-                .to_string()), encode_path(& start_date.to_string()), encode_path(&
-                end_date.to_string()),
+                "{}/1/user/{}/hrv/date/{}/{}.json", client.baseurl, user_id
+                .path_segment(), start_date.path_segment(), end_date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -44203,18 +44162,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -44323,9 +44282,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/hrv/date/{}/{}/all.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& start_date.to_string()),
-                encode_path(& end_date.to_string()),
+                "{}/1/user/{}/hrv/date/{}/{}/all.json", client.baseurl, user_id
+                .path_segment(), start_date.path_segment(), end_date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -44352,18 +44310,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -44514,8 +44472,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/irn/alerts/list.json", client.baseurl, encode_path(&
-                user_id.to_string()),
+                "{}/1/user/{}/irn/alerts/list.json", client.baseurl, user_id
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -44547,18 +44505,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -44631,8 +44589,7 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/irn/profile.json", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/1/user/{}/irn/profile.json", client.baseurl, user_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -44659,18 +44616,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -44743,8 +44700,7 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/meals.json", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/1/user/{}/meals.json", client.baseurl, user_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -44771,18 +44727,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -44880,8 +44836,7 @@ pub mod builder {
                 .and_then(|v| types::MealInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/meals.json", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/1/user/{}/meals.json", client.baseurl, user_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -44909,19 +44864,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
+                201u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -45006,8 +44961,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/meals/{}.json", client.baseurl, encode_path(& user_id
-                .to_string()), encode_path(& meal_id.to_string()),
+                "{}/1/user/{}/meals/{}.json", client.baseurl, user_id.path_segment(),
+                meal_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -45034,18 +44989,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -45162,8 +45117,8 @@ pub mod builder {
                 .and_then(|v| types::MealInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/meals/{}.json", client.baseurl, encode_path(& user_id
-                .to_string()), encode_path(& meal_id.to_string()),
+                "{}/1/user/{}/meals/{}.json", client.baseurl, user_id.path_segment(),
+                meal_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -45191,18 +45146,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -45256,8 +45211,8 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let meal_id = meal_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/meals/{}.json", client.baseurl, encode_path(& user_id
-                .to_string()), encode_path(& meal_id.to_string()),
+                "{}/1/user/{}/meals/{}.json", client.baseurl, user_id.path_segment(),
+                meal_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
@@ -45282,14 +45237,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -45362,8 +45317,7 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/profile.json", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/1/user/{}/profile.json", client.baseurl, user_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -45390,18 +45344,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -45503,8 +45457,7 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/profile.json", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/1/user/{}/profile.json", client.baseurl, user_id.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -45532,18 +45485,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -45630,8 +45583,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/spo2/date/{}.json", client.baseurl, encode_path(& user_id
-                .to_string()), encode_path(& date.to_string()),
+                "{}/1/user/{}/spo2/date/{}.json", client.baseurl, user_id.path_segment(),
+                date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -45658,18 +45611,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -45756,8 +45709,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/spo2/date/{}/all.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& date.to_string()),
+                "{}/1/user/{}/spo2/date/{}/all.json", client.baseurl, user_id
+                .path_segment(), date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -45784,18 +45737,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -45904,9 +45857,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/spo2/date/{}/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& start_date.to_string()),
-                encode_path(& end_date.to_string()),
+                "{}/1/user/{}/spo2/date/{}/{}.json", client.baseurl, user_id
+                .path_segment(), start_date.path_segment(), end_date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -45933,18 +45885,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -46056,9 +46008,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/spo2/date/{}/{}/all.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& start_date.to_string()),
-                encode_path(& end_date.to_string()),
+                "{}/1/user/{}/spo2/date/{}/{}/all.json", client.baseurl, user_id
+                .path_segment(), start_date.path_segment(), end_date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -46085,18 +46036,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -46183,8 +46134,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/temp/core/date/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& date.to_string()),
+                "{}/1/user/{}/temp/core/date/{}.json", client.baseurl, user_id
+                .path_segment(), date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -46211,18 +46162,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -46331,9 +46282,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/temp/core/date/{}/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& start_date.to_string()),
-                encode_path(& end_date.to_string()),
+                "{}/1/user/{}/temp/core/date/{}/{}.json", client.baseurl, user_id
+                .path_segment(), start_date.path_segment(), end_date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -46360,18 +46310,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -46458,8 +46408,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/temp/skin/date/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& date.to_string()),
+                "{}/1/user/{}/temp/skin/date/{}.json", client.baseurl, user_id
+                .path_segment(), date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -46486,18 +46436,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -46606,9 +46556,8 @@ pub mod builder {
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/temp/skin/date/{}/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& start_date.to_string()),
-                encode_path(& end_date.to_string()),
+                "{}/1/user/{}/temp/skin/date/{}/{}.json", client.baseurl, user_id
+                .path_segment(), start_date.path_segment(), end_date.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
@@ -46635,18 +46584,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -46723,8 +46672,8 @@ pub mod builder {
             let x_fitbit_subscriber_id = x_fitbit_subscriber_id
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/{}/apiSubscriptions.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& collection_path.to_string()),
+                "{}/1/user/{}/{}/apiSubscriptions.json", client.baseurl, user_id
+                .path_segment(), collection_path.path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = x_fitbit_subscriber_id {
@@ -46749,18 +46698,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -46858,9 +46807,9 @@ pub mod builder {
             let x_fitbit_subscriber_id = x_fitbit_subscriber_id
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/{}/apiSubscriptions/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& collection_path.to_string()),
-                encode_path(& subscription_id.to_string()),
+                "{}/1/user/{}/{}/apiSubscriptions/{}.json", client.baseurl, user_id
+                .path_segment(), collection_path.path_segment(), subscription_id
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = x_fitbit_subscriber_id {
@@ -46885,19 +46834,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::response::from_response(response).await,
+                201u16 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
@@ -46995,9 +46944,9 @@ pub mod builder {
             let x_fitbit_subscriber_id = x_fitbit_subscriber_id
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/1/user/{}/{}/apiSubscriptions/{}.json", client.baseurl, encode_path(&
-                user_id.to_string()), encode_path(& collection_path.to_string()),
-                encode_path(& subscription_id.to_string()),
+                "{}/1/user/{}/{}/apiSubscriptions/{}.json", client.baseurl, user_id
+                .path_segment(), collection_path.path_segment(), subscription_id
+                .path_segment(),
             );
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = x_fitbit_subscriber_id {
@@ -47026,14 +46975,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::response::from_response(response).await?,
                         ),
                     )
                 }

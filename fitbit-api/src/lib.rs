@@ -43,6 +43,8 @@ mod governor;
 mod intraday;
 mod middleware;
 mod pagination;
+mod path;
+mod response;
 mod retry;
 mod user_time;
 mod values;

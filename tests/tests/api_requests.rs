@@ -47,6 +47,48 @@ async fn get_profile_sends_the_bearer_token_and_decodes_the_profile() {
 }
 
 #[tokio::test]
+async fn a_typed_answer_keeps_the_status_and_headers_of_the_response() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method("GET").path("/1/user/-/profile.json");
+            then.status(200)
+                .header("fitbit-rate-limit-remaining", "149")
+                .header("x-request-id", "req-42")
+                .body(fixtures::response("get_profile.json").text);
+        })
+        .await;
+
+    let answer = client_for(&server).get_profile().send().await.expect("profile");
+
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.headers()["fitbit-rate-limit-remaining"], "149");
+    assert_eq!(answer.headers()["x-request-id"], "req-42");
+    assert_eq!(answer.user.encoded_id.as_deref(), Some("GGNJL9"));
+}
+
+#[tokio::test]
+async fn path_parameters_are_percent_encoded_as_one_segment_each() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method("GET").path("/1/user/a%20b%2Fc%3Fd%25%C3%A9/activities/date/2026-09-30.json");
+            then.status(200).body(fixtures::response("get_daily_activity_summary.json").text);
+        })
+        .await;
+
+    client_for(&server)
+        .get_daily_activity_summary()
+        .user_id("a b/c?d%é")
+        .date(date("2026-09-30"))
+        .send()
+        .await
+        .expect("a daily summary");
+
+    mock.assert_async().await;
+}
+
+#[tokio::test]
 async fn an_explicit_user_id_replaces_the_dash() {
     let server = MockServer::start_async().await;
     let mock = server

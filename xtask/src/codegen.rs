@@ -124,6 +124,8 @@ pub fn render_client(spec: &Spec) -> Result<String, Error> {
         syn::parse2(tokens).map_err(|e| Error::Generate(format!("progenitor output: {e}")))?;
     DefaultUserId.visit_file_mut(&mut file);
     NoApiVersionHeader.visit_file_mut(&mut file);
+    PathSegmentsInPlace.visit_file_mut(&mut file);
+    AnswersKeepTheirHeaders.visit_file_mut(&mut file);
     Ok(format!("{}{}", header(), prettyplease::unparse(&file)))
 }
 
@@ -247,6 +249,92 @@ impl VisitMut for NoApiVersionHeader {
             return;
         }
         syn::visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
+/// progenitor writes each path parameter as `encode_path(&value.to_string())`:
+/// two strings made and dropped per parameter before the URL's own.
+/// `value.path_segment()` (`crate::path::ToPathSegment`, imported where
+/// `encode_path` was) percent-encodes the same characters as the value is
+/// formatted into the URL (fitbit-api/src/path.rs). A method call, like
+/// `to_string`, so that constrained-string newtypes reach `str` by deref.
+struct PathSegmentsInPlace;
+
+impl VisitMut for PathSegmentsInPlace {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        if let Some(value) = encoded_path_parameter(expr) {
+            *expr = match value {
+                syn::Expr::Path(_) => syn::parse_quote!(#value.path_segment()),
+                _ => syn::parse_quote!((#value).path_segment()),
+            };
+            return;
+        }
+        syn::visit_mut::visit_expr_mut(self, expr);
+    }
+
+    // The URL is built in `format!`, whose arguments syn keeps as tokens.
+    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        if !mac.path.is_ident("format") {
+            return;
+        }
+        let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+        let Ok(mut args) = mac.parse_body_with(parser) else { return };
+        for arg in args.iter_mut() {
+            self.visit_expr_mut(arg);
+        }
+        mac.tokens = args.into_token_stream();
+    }
+
+    fn visit_file_mut(&mut self, file: &mut syn::File) {
+        syn::visit_mut::visit_file_mut(self, file);
+        import_path_segments(&mut file.items);
+    }
+
+    fn visit_item_mod_mut(&mut self, module: &mut syn::ItemMod) {
+        syn::visit_mut::visit_item_mod_mut(self, module);
+        if let Some((_, items)) = &mut module.content {
+            import_path_segments(items);
+        }
+    }
+}
+
+/// Adds `use crate::path::ToPathSegment as _;` beside each import of `encode_path`.
+fn import_path_segments(items: &mut Vec<syn::Item>) {
+    let imports_encode_path = |item: &syn::Item| matches!(item, syn::Item::Use(import) if import.to_token_stream().to_string().contains("encode_path"));
+    if let Some(position) = items.iter().position(imports_encode_path) {
+        items.insert(
+            position + 1,
+            syn::parse_quote!(
+                use crate::path::ToPathSegment as _;
+            ),
+        );
+    }
+}
+
+/// The `value` of `encode_path(&value.to_string())`.
+fn encoded_path_parameter(expr: &syn::Expr) -> Option<syn::Expr> {
+    let syn::Expr::Call(call) = expr else { return None };
+    let syn::Expr::Path(func) = call.func.as_ref() else { return None };
+    if !func.path.is_ident("encode_path") || call.args.len() != 1 {
+        return None;
+    }
+    let Some(syn::Expr::Reference(reference)) = call.args.first() else { return None };
+    let syn::Expr::MethodCall(to_string) = reference.expr.as_ref() else { return None };
+    (to_string.method == "to_string" && to_string.args.is_empty()).then(|| (*to_string.receiver).clone())
+}
+
+/// progenitor-client's `ResponseValue::from_response` copies the answer's
+/// headers before reading the body, and the answer is then dropped with its
+/// own. `crate::response::from_response` takes them instead; it decodes the
+/// same way and returns the same errors (fitbit-api/src/response.rs).
+struct AnswersKeepTheirHeaders;
+
+impl VisitMut for AnswersKeepTheirHeaders {
+    fn visit_expr_path_mut(&mut self, path: &mut syn::ExprPath) {
+        let names: Vec<String> = path.path.segments.iter().map(|segment| segment.ident.to_string()).collect();
+        if names == ["ResponseValue", "from_response"] {
+            *path = syn::parse_quote!(crate::response::from_response);
+        }
     }
 }
 
