@@ -36,6 +36,16 @@ fn public_surface() {
     insta::assert_snapshot!("public_surface", xtask::surface::render(&spec));
 }
 
+/// Each model type's fields (JSON name and Rust type) and each enum's values,
+/// as generated: a change to a schema, or to how progenitor renders one,
+/// shows up here as a readable diff.
+#[test]
+fn models() {
+    let spec = Spec::load(&xtask::project_root().join(xtask::spec::SPEC_PATH)).expect("the spec loads");
+    let client = xtask::codegen::render_client(&spec).expect("generates");
+    insta::assert_snapshot!("models", xtask::models::render(&client).expect("a types module"));
+}
+
 /// `tracker/steps`: the enum value is encoded into one segment next to the fixed
 /// `tracker/` segment; the user id starts as `-`; `FitbitDate` is our type.
 #[test]

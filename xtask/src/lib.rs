@@ -11,6 +11,7 @@ pub mod cli;
 pub mod codegen;
 pub mod contract;
 pub mod coverage;
+pub mod models;
 pub mod spec;
 pub mod surface;
 pub mod validate;
