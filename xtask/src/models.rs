@@ -133,8 +133,7 @@ fn serde_arguments(attrs: &[syn::Attribute]) -> Vec<(String, Option<String>)> {
 /// A type as a reader would write it: `Option<Vec<SleepLog>>`, not
 /// `::std::option::Option<::std::vec::Vec<SleepLog>>`.
 fn type_name(ty: &syn::Type) -> String {
-    let text = ty.to_token_stream().to_string().replace(' ', "");
-    let mut text = text.as_str().to_string();
+    let mut text = ty.to_token_stream().to_string().replace(' ', "");
     for prefix in [
         "::std::option::",
         "::std::vec::",
