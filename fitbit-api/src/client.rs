@@ -6,6 +6,7 @@ use std::time::Duration;
 use fitbit_auth::{AccessToken, Authorizer, Error, StaticToken};
 
 use crate::clock::{Clock, SystemClock};
+use crate::endpoint::BaseUrl;
 use crate::generated_client::Client;
 use crate::generated_client::types::Locale;
 use crate::governor::{Governor, RateLimitPolicy};
@@ -76,8 +77,9 @@ impl Client {
 }
 
 impl ClientBuilder {
-    /// The API's base URL, without a trailing slash (default `https://api.fitbit.com`).
-    /// Tests point it at a loopback server.
+    /// The API's base URL (default `https://api.fitbit.com`): `http` or
+    /// `https`, optionally with a path prefix, without query or fragment; a
+    /// trailing slash is dropped. Tests point it at a loopback server.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into().trim_end_matches('/').to_string();
         self
@@ -158,7 +160,7 @@ impl ClientBuilder {
         let authorizer = self.authorizer.ok_or_else(|| {
             Error::Config("no token source: call `.authorizer(…)` or `.bearer_token(…)`".into())
         })?;
-        url::Url::parse(&self.base_url)
+        let base_url = BaseUrl::parse(&self.base_url)
             .map_err(|err| Error::Config(format!("base URL `{}`: {err}", self.base_url)))?;
         let http = match self.http {
             Some(http) => http,
@@ -169,6 +171,7 @@ impl ClientBuilder {
                 .map_err(|err| Error::Config(format!("HTTP client: {err}")))?,
         };
         let middleware = Middleware::new(Shared {
+            base_url,
             authorizer,
             accept_language: self.accept_language,
             accept_locale: self.accept_locale,

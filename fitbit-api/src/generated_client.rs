@@ -28503,9 +28503,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1.1/user/{}/friends.json", client.baseurl, user_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1.1/user/{}/friends.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -28617,10 +28619,13 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1.1/user/{}/leaderboard/friends.json", client.baseurl, user_id
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1.1/user/{}/leaderboard/friends.json", user_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -28778,9 +28783,9 @@ pub mod builder {
             let start_time = start_time.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1.2/user/{}/sleep.json", client.baseurl, user_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(&format!("1.2/user/{}/sleep.json", user_id.path_segment()))
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -28907,10 +28912,14 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1.2/user/{}/sleep/date/{}.json", client.baseurl, user_id
-                .path_segment(), date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1.2/user/{}/sleep/date/{}.json", user_id.path_segment(), date
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -29055,10 +29064,14 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1.2/user/{}/sleep/date/{}/{}.json", client.baseurl, user_id
-                .path_segment(), start_date.path_segment(), end_date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1.2/user/{}/sleep/date/{}/{}.json", user_id.path_segment(),
+                        start_date.path_segment(), end_date.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -29170,9 +29183,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1.2/user/{}/sleep/goal.json", client.baseurl, user_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1.2/user/{}/sleep/goal.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -29296,9 +29311,11 @@ pub mod builder {
             let min_duration = min_duration.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1.2/user/{}/sleep/goal.json", client.baseurl, user_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1.2/user/{}/sleep/goal.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -29487,9 +29504,11 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1.2/user/{}/sleep/list.json", client.baseurl, user_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1.2/user/{}/sleep/list.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -29584,10 +29603,14 @@ pub mod builder {
             let Self { client, user_id, log_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let log_id = log_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1.2/user/{}/sleep/{}.json", client.baseurl, user_id.path_segment(),
-                log_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1.2/user/{}/sleep/{}.json", user_id.path_segment(), log_id
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
@@ -29678,7 +29701,9 @@ pub mod builder {
             let Self { client, accept_language, accept_locale } = self;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/1/activities.json", client.baseurl,);
+            let url = client
+                .endpoint_url("1/activities.json")
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -29787,9 +29812,11 @@ pub mod builder {
             let activity_id = activity_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/activities/{}.json", client.baseurl, activity_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1/activities/{}.json", activity_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -29883,7 +29910,9 @@ pub mod builder {
             let Self { client, accept_language, accept_locale } = self;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/1/foods/locales.json", client.baseurl,);
+            let url = client
+                .endpoint_url("1/foods/locales.json")
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -29995,7 +30024,9 @@ pub mod builder {
             let query = query.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/1/foods/search.json", client.baseurl,);
+            let url = client
+                .endpoint_url("1/foods/search.json")
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -30090,7 +30121,9 @@ pub mod builder {
             let Self { client, accept_language, accept_locale } = self;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/1/foods/units.json", client.baseurl,);
+            let url = client
+                .endpoint_url("1/foods/units.json")
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -30196,9 +30229,9 @@ pub mod builder {
             let food_id = food_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/foods/{}.json", client.baseurl, food_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(&format!("1/foods/{}.json", food_id.path_segment()))
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -30307,9 +30340,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities.json", client.baseurl, user_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1/user/{}/activities.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -30550,9 +30585,11 @@ pub mod builder {
             let start_time = start_time.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities.json", client.baseurl, user_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1/user/{}/activities.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -30720,11 +30757,15 @@ pub mod builder {
             let detail_level = detail_level.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/active-zone-minutes/date/{}/1d/{}.json", client
-                .baseurl, user_id.path_segment(), date.path_segment(), detail_level
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/active-zone-minutes/date/{}/1d/{}.json",
+                        user_id.path_segment(), date.path_segment(), detail_level
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -30900,11 +30941,16 @@ pub mod builder {
             let end_time = end_time.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/active-zone-minutes/date/{}/1d/{}/time/{}/{}.json",
-                client.baseurl, user_id.path_segment(), date.path_segment(), detail_level
-                .path_segment(), start_time.path_segment(), end_time.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/active-zone-minutes/date/{}/1d/{}/time/{}/{}.json",
+                        user_id.path_segment(), date.path_segment(), detail_level
+                        .path_segment(), start_time.path_segment(), end_time
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -31039,11 +31085,15 @@ pub mod builder {
             let period = period.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/active-zone-minutes/date/{}/{}.json", client
-                .baseurl, user_id.path_segment(), date.path_segment(), period
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/active-zone-minutes/date/{}/{}.json",
+                        user_id.path_segment(), date.path_segment(), period
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -31188,11 +31238,15 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/active-zone-minutes/date/{}/{}.json", client
-                .baseurl, user_id.path_segment(), start_date.path_segment(), end_date
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/active-zone-minutes/date/{}/{}.json",
+                        user_id.path_segment(), start_date.path_segment(), end_date
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -31353,11 +31407,15 @@ pub mod builder {
             let detail_level = detail_level.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/active-zone-minutes/date/{}/{}/{}.json", client
-                .baseurl, user_id.path_segment(), start_date.path_segment(), end_date
-                .path_segment(), detail_level.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/active-zone-minutes/date/{}/{}/{}.json",
+                        user_id.path_segment(), start_date.path_segment(), end_date
+                        .path_segment(), detail_level.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -31549,12 +31607,16 @@ pub mod builder {
             let end_time = end_time.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/active-zone-minutes/date/{}/{}/{}/time/{}/{}.json",
-                client.baseurl, user_id.path_segment(), start_date.path_segment(),
-                end_date.path_segment(), detail_level.path_segment(), start_time
-                .path_segment(), end_time.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/active-zone-minutes/date/{}/{}/{}/time/{}/{}.json",
+                        user_id.path_segment(), start_date.path_segment(), end_date
+                        .path_segment(), detail_level.path_segment(), start_time
+                        .path_segment(), end_time.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -31680,10 +31742,14 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/date/{}.json", client.baseurl, user_id
-                .path_segment(), date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/date/{}.json", user_id.path_segment(), date
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -31795,10 +31861,13 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/favorite.json", client.baseurl, user_id
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/favorite.json", user_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -31888,10 +31957,14 @@ pub mod builder {
             let Self { client, user_id, activity_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let activity_id = activity_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/favorite/{}.json", client.baseurl, user_id
-                .path_segment(), activity_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/favorite/{}.json", user_id.path_segment(),
+                        activity_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
@@ -31976,10 +32049,14 @@ pub mod builder {
             let Self { client, user_id, activity_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let activity_id = activity_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/favorite/{}.json", client.baseurl, user_id
-                .path_segment(), activity_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/favorite/{}.json", user_id.path_segment(),
+                        activity_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
@@ -32085,10 +32162,13 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/frequent.json", client.baseurl, user_id
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/frequent.json", user_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -32214,10 +32294,14 @@ pub mod builder {
             let period = period.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/goals/{}.json", client.baseurl, user_id
-                .path_segment(), period.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/goals/{}.json", user_id.path_segment(),
+                        period.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -32377,10 +32461,14 @@ pub mod builder {
             let value = value.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/goals/{}.json", client.baseurl, user_id
-                .path_segment(), period.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/goals/{}.json", user_id.path_segment(),
+                        period.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -32545,10 +32633,14 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/heart/date/{}/1d/{}.json", client.baseurl,
-                user_id.path_segment(), date.path_segment(), detail_level.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/heart/date/{}/1d/{}.json", user_id
+                        .path_segment(), date.path_segment(), detail_level.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -32742,11 +32834,16 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/heart/date/{}/1d/{}/time/{}/{}.json", client
-                .baseurl, user_id.path_segment(), date.path_segment(), detail_level
-                .path_segment(), start_time.path_segment(), end_time.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/heart/date/{}/1d/{}/time/{}/{}.json",
+                        user_id.path_segment(), date.path_segment(), detail_level
+                        .path_segment(), start_time.path_segment(), end_time
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -32908,10 +33005,14 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/heart/date/{}/{}.json", client.baseurl, user_id
-                .path_segment(), date.path_segment(), period.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/heart/date/{}/{}.json", user_id
+                        .path_segment(), date.path_segment(), period.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -33074,10 +33175,15 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/heart/date/{}/{}.json", client.baseurl, user_id
-                .path_segment(), start_date.path_segment(), end_date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/heart/date/{}/{}.json", user_id
+                        .path_segment(), start_date.path_segment(), end_date
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -33256,11 +33362,15 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/heart/date/{}/{}/{}.json", client.baseurl,
-                user_id.path_segment(), start_date.path_segment(), end_date
-                .path_segment(), detail_level.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/heart/date/{}/{}/{}.json", user_id
+                        .path_segment(), start_date.path_segment(), end_date
+                        .path_segment(), detail_level.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -33470,12 +33580,16 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/heart/date/{}/{}/{}/time/{}/{}.json", client
-                .baseurl, user_id.path_segment(), start_date.path_segment(), end_date
-                .path_segment(), detail_level.path_segment(), start_time.path_segment(),
-                end_time.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/heart/date/{}/{}/{}/time/{}/{}.json",
+                        user_id.path_segment(), start_date.path_segment(), end_date
+                        .path_segment(), detail_level.path_segment(), start_time
+                        .path_segment(), end_time.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -33663,10 +33777,11 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/list.json", client.baseurl, user_id
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1/user/{}/activities/list.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -33783,10 +33898,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/recent.json", client.baseurl, user_id
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1/user/{}/activities/recent.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -33961,11 +34077,15 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/tracker/{}/date/{}/{}.json", client.baseurl,
-                user_id.path_segment(), resource.path_segment(), date.path_segment(),
-                period.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/tracker/{}/date/{}/{}.json", user_id
+                        .path_segment(), resource.path_segment(), date.path_segment(),
+                        period.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -34144,11 +34264,15 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/tracker/{}/date/{}/{}.json", client.baseurl,
-                user_id.path_segment(), resource.path_segment(), start_date
-                .path_segment(), end_date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/tracker/{}/date/{}/{}.json", user_id
+                        .path_segment(), resource.path_segment(), start_date
+                        .path_segment(), end_date.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -34241,10 +34365,14 @@ pub mod builder {
             let Self { client, user_id, activity_log_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let activity_log_id = activity_log_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/{}.json", client.baseurl, user_id
-                .path_segment(), activity_log_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/{}.json", user_id.path_segment(),
+                        activity_log_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
@@ -34344,10 +34472,14 @@ pub mod builder {
             let log_id = log_id.map_err(Error::InvalidRequest)?;
             let include_partial_tcx = include_partial_tcx
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/{}.tcx", client.baseurl, user_id.path_segment(),
-                log_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/{}.tcx", user_id.path_segment(), log_id
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
@@ -34521,11 +34653,15 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/{}/date/{}/1d/{}.json", client.baseurl, user_id
-                .path_segment(), resource.path_segment(), date.path_segment(),
-                detail_level.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/{}/date/{}/1d/{}.json", user_id
+                        .path_segment(), resource.path_segment(), date.path_segment(),
+                        detail_level.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -34735,12 +34871,16 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/{}/date/{}/1d/{}/time/{}/{}.json", client
-                .baseurl, user_id.path_segment(), resource.path_segment(), date
-                .path_segment(), detail_level.path_segment(), start_time.path_segment(),
-                end_time.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/{}/date/{}/1d/{}/time/{}/{}.json", user_id
+                        .path_segment(), resource.path_segment(), date.path_segment(),
+                        detail_level.path_segment(), start_time.path_segment(), end_time
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -34915,11 +35055,15 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/{}/date/{}/{}.json", client.baseurl, user_id
-                .path_segment(), resource.path_segment(), date.path_segment(), period
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/{}/date/{}/{}.json", user_id
+                        .path_segment(), resource.path_segment(), date.path_segment(),
+                        period.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -35097,11 +35241,15 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/{}/date/{}/{}.json", client.baseurl, user_id
-                .path_segment(), resource.path_segment(), start_date.path_segment(),
-                end_date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/{}/date/{}/{}.json", user_id
+                        .path_segment(), resource.path_segment(), start_date
+                        .path_segment(), end_date.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -35296,11 +35444,16 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/{}/date/{}/{}/{}.json", client.baseurl, user_id
-                .path_segment(), resource.path_segment(), start_date.path_segment(),
-                end_date.path_segment(), detail_level.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/{}/date/{}/{}/{}.json", user_id
+                        .path_segment(), resource.path_segment(), start_date
+                        .path_segment(), end_date.path_segment(), detail_level
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -35526,12 +35679,17 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/activities/{}/date/{}/{}/{}/time/{}/{}.json", client
-                .baseurl, user_id.path_segment(), resource.path_segment(), start_date
-                .path_segment(), end_date.path_segment(), detail_level.path_segment(),
-                start_time.path_segment(), end_time.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/activities/{}/date/{}/{}/{}/time/{}/{}.json", user_id
+                        .path_segment(), resource.path_segment(), start_date
+                        .path_segment(), end_date.path_segment(), detail_level
+                        .path_segment(), start_time.path_segment(), end_time
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -35630,10 +35788,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let x_fitbit_subscriber_id = x_fitbit_subscriber_id
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/apiSubscriptions.json", client.baseurl, user_id
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1/user/{}/apiSubscriptions.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = x_fitbit_subscriber_id {
                 header_map
@@ -35741,10 +35900,14 @@ pub mod builder {
             let subscription_id = subscription_id.map_err(Error::InvalidRequest)?;
             let x_fitbit_subscriber_id = x_fitbit_subscriber_id
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/apiSubscriptions/{}.json", client.baseurl, user_id
-                .path_segment(), subscription_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/apiSubscriptions/{}.json", user_id.path_segment(),
+                        subscription_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = x_fitbit_subscriber_id {
                 header_map
@@ -35853,10 +36016,14 @@ pub mod builder {
             let subscription_id = subscription_id.map_err(Error::InvalidRequest)?;
             let x_fitbit_subscriber_id = x_fitbit_subscriber_id
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/apiSubscriptions/{}.json", client.baseurl, user_id
-                .path_segment(), subscription_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/apiSubscriptions/{}.json", user_id.path_segment(),
+                        subscription_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = x_fitbit_subscriber_id {
                 header_map
@@ -35963,9 +36130,9 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/badges.json", client.baseurl, user_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(&format!("1/user/{}/badges.json", user_id.path_segment()))
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -36126,9 +36293,11 @@ pub mod builder {
             let time = time.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/body/log/fat.json", client.baseurl, user_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1/user/{}/body/log/fat.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -36255,10 +36424,14 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/body/log/fat/date/{}.json", client.baseurl, user_id
-                .path_segment(), date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/body/log/fat/date/{}.json", user_id.path_segment(),
+                        date.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -36395,10 +36568,14 @@ pub mod builder {
             let period = period.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/body/log/fat/date/{}/{}.json", client.baseurl, user_id
-                .path_segment(), date.path_segment(), period.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/body/log/fat/date/{}/{}.json", user_id.path_segment(),
+                        date.path_segment(), period.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -36543,10 +36720,14 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/body/log/fat/date/{}/{}.json", client.baseurl, user_id
-                .path_segment(), start_date.path_segment(), end_date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/body/log/fat/date/{}/{}.json", user_id.path_segment(),
+                        start_date.path_segment(), end_date.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -36670,10 +36851,11 @@ pub mod builder {
             let fat = fat.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/body/log/fat/goal.json", client.baseurl, user_id
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1/user/{}/body/log/fat/goal.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -36767,10 +36949,14 @@ pub mod builder {
             let Self { client, user_id, body_fat_log_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let body_fat_log_id = body_fat_log_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/body/log/fat/{}.json", client.baseurl, user_id
-                .path_segment(), body_fat_log_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/body/log/fat/{}.json", user_id.path_segment(),
+                        body_fat_log_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
@@ -36925,10 +37111,11 @@ pub mod builder {
             let weight = weight.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/body/log/weight.json", client.baseurl, user_id
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1/user/{}/body/log/weight.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -37055,10 +37242,14 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/body/log/weight/date/{}.json", client.baseurl, user_id
-                .path_segment(), date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/body/log/weight/date/{}.json", user_id.path_segment(),
+                        date.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -37195,10 +37386,14 @@ pub mod builder {
             let period = period.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/body/log/weight/date/{}/{}.json", client.baseurl, user_id
-                .path_segment(), date.path_segment(), period.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/body/log/weight/date/{}/{}.json", user_id
+                        .path_segment(), date.path_segment(), period.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -37343,10 +37538,15 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/body/log/weight/date/{}/{}.json", client.baseurl, user_id
-                .path_segment(), start_date.path_segment(), end_date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/body/log/weight/date/{}/{}.json", user_id
+                        .path_segment(), start_date.path_segment(), end_date
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -37506,10 +37706,13 @@ pub mod builder {
             let weight = weight.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/body/log/weight/goal.json", client.baseurl, user_id
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/body/log/weight/goal.json", user_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -37607,10 +37810,14 @@ pub mod builder {
             let Self { client, user_id, body_weight_log_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let body_weight_log_id = body_weight_log_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/body/log/weight/{}.json", client.baseurl, user_id
-                .path_segment(), body_weight_log_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/body/log/weight/{}.json", user_id.path_segment(),
+                        body_weight_log_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
@@ -37730,10 +37937,14 @@ pub mod builder {
             let goal_type = goal_type.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/body/log/{}/goal.json", client.baseurl, user_id
-                .path_segment(), goal_type.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/body/log/{}/goal.json", user_id.path_segment(),
+                        goal_type.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -37890,11 +38101,15 @@ pub mod builder {
             let period = period.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/body/{}/date/{}/{}.json", client.baseurl, user_id
-                .path_segment(), resource.path_segment(), date.path_segment(), period
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/body/{}/date/{}/{}.json", user_id.path_segment(),
+                        resource.path_segment(), date.path_segment(), period
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -38054,11 +38269,15 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/body/{}/date/{}/{}.json", client.baseurl, user_id
-                .path_segment(), resource.path_segment(), start_date.path_segment(),
-                end_date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/body/{}/date/{}/{}.json", user_id.path_segment(),
+                        resource.path_segment(), start_date.path_segment(), end_date
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -38184,10 +38403,14 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/br/date/{}.json", client.baseurl, user_id.path_segment(),
-                date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/br/date/{}.json", user_id.path_segment(), date
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -38313,10 +38536,14 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/br/date/{}/all.json", client.baseurl, user_id
-                .path_segment(), date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/br/date/{}/all.json", user_id.path_segment(), date
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -38464,10 +38691,14 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/br/date/{}/{}.json", client.baseurl, user_id
-                .path_segment(), start_date.path_segment(), end_date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/br/date/{}/{}.json", user_id.path_segment(),
+                        start_date.path_segment(), end_date.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -38615,10 +38846,14 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/br/date/{}/{}/all.json", client.baseurl, user_id
-                .path_segment(), start_date.path_segment(), end_date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/br/date/{}/{}/all.json", user_id.path_segment(),
+                        start_date.path_segment(), end_date.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -38744,10 +38979,14 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/cardioscore/date/{}.json", client.baseurl, user_id
-                .path_segment(), date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/cardioscore/date/{}.json", user_id.path_segment(),
+                        date.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -38895,10 +39134,14 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/cardioscore/date/{}/{}.json", client.baseurl, user_id
-                .path_segment(), start_date.path_segment(), end_date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/cardioscore/date/{}/{}.json", user_id.path_segment(),
+                        start_date.path_segment(), end_date.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -39007,9 +39250,9 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/devices.json", client.baseurl, user_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(&format!("1/user/{}/devices.json", user_id.path_segment()))
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -39136,10 +39379,14 @@ pub mod builder {
             let tracker_id = tracker_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/devices/tracker/{}/alarms.json", client.baseurl, user_id
-                .path_segment(), tracker_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/devices/tracker/{}/alarms.json", user_id
+                        .path_segment(), tracker_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -39328,10 +39575,14 @@ pub mod builder {
             let week_days = week_days.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/devices/tracker/{}/alarms.json", client.baseurl, user_id
-                .path_segment(), tracker_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/devices/tracker/{}/alarms.json", user_id
+                        .path_segment(), tracker_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -39595,10 +39846,15 @@ pub mod builder {
             let week_days = week_days.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/devices/tracker/{}/alarms/{}.json", client.baseurl, user_id
-                .path_segment(), tracker_id.path_segment(), alarm_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/devices/tracker/{}/alarms/{}.json", user_id
+                        .path_segment(), tracker_id.path_segment(), alarm_id
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -39714,10 +39970,15 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let tracker_id = tracker_id.map_err(Error::InvalidRequest)?;
             let alarm_id = alarm_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/devices/tracker/{}/alarms/{}.json", client.baseurl, user_id
-                .path_segment(), tracker_id.path_segment(), alarm_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/devices/tracker/{}/alarms/{}.json", user_id
+                        .path_segment(), tracker_id.path_segment(), alarm_id
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
@@ -39898,9 +40159,11 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/ecg/list.json", client.baseurl, user_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1/user/{}/ecg/list.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -40542,9 +40805,9 @@ pub mod builder {
             let zinc = zinc.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/foods.json", client.baseurl, user_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(&format!("1/user/{}/foods.json", user_id.path_segment()))
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -41280,9 +41543,11 @@ pub mod builder {
             let zinc = zinc.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/foods/log.json", client.baseurl, user_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1/user/{}/foods/log.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -41464,10 +41729,14 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/foods/log/date/{}.json", client.baseurl, user_id
-                .path_segment(), date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/foods/log/date/{}.json", user_id.path_segment(), date
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -41576,10 +41845,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/foods/log/favorite.json", client.baseurl, user_id
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1/user/{}/foods/log/favorite.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -41669,10 +41939,14 @@ pub mod builder {
             let Self { client, user_id, food_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let food_id = food_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/foods/log/favorite/{}.json", client.baseurl, user_id
-                .path_segment(), food_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/foods/log/favorite/{}.json", user_id.path_segment(),
+                        food_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
@@ -41757,10 +42031,14 @@ pub mod builder {
             let Self { client, user_id, food_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let food_id = food_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/foods/log/favorite/{}.json", client.baseurl, user_id
-                .path_segment(), food_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/foods/log/favorite/{}.json", user_id.path_segment(),
+                        food_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
@@ -41863,10 +42141,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/foods/log/frequent.json", client.baseurl, user_id
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1/user/{}/foods/log/frequent.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -41975,10 +42254,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/foods/log/goal.json", client.baseurl, user_id
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1/user/{}/foods/log/goal.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -42136,10 +42416,11 @@ pub mod builder {
             let personalized = personalized.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/foods/log/goal.json", client.baseurl, user_id
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1/user/{}/foods/log/goal.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -42254,10 +42535,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/foods/log/recent.json", client.baseurl, user_id
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1/user/{}/foods/log/recent.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -42416,10 +42698,11 @@ pub mod builder {
             let unit = unit.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/foods/log/water.json", client.baseurl, user_id
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1/user/{}/foods/log/water.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -42546,10 +42829,14 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/foods/log/water/date/{}.json", client.baseurl, user_id
-                .path_segment(), date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/foods/log/water/date/{}.json", user_id.path_segment(),
+                        date.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -42661,10 +42948,13 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/foods/log/water/goal.json", client.baseurl, user_id
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/foods/log/water/goal.json", user_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -42788,10 +43078,13 @@ pub mod builder {
             let target = target.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/foods/log/water/goal.json", client.baseurl, user_id
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/foods/log/water/goal.json", user_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -42950,10 +43243,14 @@ pub mod builder {
             let unit = unit.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/foods/log/water/{}.json", client.baseurl, user_id
-                .path_segment(), water_log_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/foods/log/water/{}.json", user_id.path_segment(),
+                        water_log_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -43045,10 +43342,14 @@ pub mod builder {
             let Self { client, user_id, water_log_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let water_log_id = water_log_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/foods/log/water/{}.json", client.baseurl, user_id
-                .path_segment(), water_log_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/foods/log/water/{}.json", user_id.path_segment(),
+                        water_log_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
@@ -43224,10 +43525,14 @@ pub mod builder {
             let unit_id = unit_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/foods/log/{}.json", client.baseurl, user_id.path_segment(),
-                food_log_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/foods/log/{}.json", user_id.path_segment(),
+                        food_log_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -43321,10 +43626,14 @@ pub mod builder {
             let Self { client, user_id, food_log_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let food_log_id = food_log_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/foods/log/{}.json", client.baseurl, user_id.path_segment(),
-                food_log_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/foods/log/{}.json", user_id.path_segment(),
+                        food_log_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
@@ -43478,11 +43787,15 @@ pub mod builder {
             let period = period.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/foods/log/{}/date/{}/{}.json", client.baseurl, user_id
-                .path_segment(), resource.path_segment(), date.path_segment(), period
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/foods/log/{}/date/{}/{}.json", user_id.path_segment(),
+                        resource.path_segment(), date.path_segment(), period
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -43645,11 +43958,15 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/foods/log/{}/date/{}/{}.json", client.baseurl, user_id
-                .path_segment(), resource.path_segment(), start_date.path_segment(),
-                end_date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/foods/log/{}/date/{}/{}.json", user_id.path_segment(),
+                        resource.path_segment(), start_date.path_segment(), end_date
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -43739,10 +44056,14 @@ pub mod builder {
             let Self { client, user_id, food_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let food_id = food_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/foods/{}.json", client.baseurl, user_id.path_segment(),
-                food_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/foods/{}.json", user_id.path_segment(), food_id
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
@@ -43859,10 +44180,14 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/hrv/date/{}.json", client.baseurl, user_id.path_segment(),
-                date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/hrv/date/{}.json", user_id.path_segment(), date
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -43985,10 +44310,14 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/hrv/date/{}/all.json", client.baseurl, user_id
-                .path_segment(), date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/hrv/date/{}/all.json", user_id.path_segment(), date
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -44133,10 +44462,14 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/hrv/date/{}/{}.json", client.baseurl, user_id
-                .path_segment(), start_date.path_segment(), end_date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/hrv/date/{}/{}.json", user_id.path_segment(),
+                        start_date.path_segment(), end_date.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -44281,10 +44614,14 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/hrv/date/{}/{}/all.json", client.baseurl, user_id
-                .path_segment(), start_date.path_segment(), end_date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/hrv/date/{}/{}/all.json", user_id.path_segment(),
+                        start_date.path_segment(), end_date.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -44471,10 +44808,11 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/irn/alerts/list.json", client.baseurl, user_id
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1/user/{}/irn/alerts/list.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -44588,9 +44926,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/irn/profile.json", client.baseurl, user_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!("1/user/{}/irn/profile.json", user_id.path_segment()),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -44699,9 +45039,9 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/meals.json", client.baseurl, user_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(&format!("1/user/{}/meals.json", user_id.path_segment()))
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -44835,9 +45175,9 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::MealInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/meals.json", client.baseurl, user_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(&format!("1/user/{}/meals.json", user_id.path_segment()))
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -44960,10 +45300,14 @@ pub mod builder {
             let meal_id = meal_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/meals/{}.json", client.baseurl, user_id.path_segment(),
-                meal_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/meals/{}.json", user_id.path_segment(), meal_id
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -45116,10 +45460,14 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::MealInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/meals/{}.json", client.baseurl, user_id.path_segment(),
-                meal_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/meals/{}.json", user_id.path_segment(), meal_id
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -45210,10 +45558,14 @@ pub mod builder {
             let Self { client, user_id, meal_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let meal_id = meal_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/meals/{}.json", client.baseurl, user_id.path_segment(),
-                meal_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/meals/{}.json", user_id.path_segment(), meal_id
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
@@ -45316,9 +45668,9 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/profile.json", client.baseurl, user_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(&format!("1/user/{}/profile.json", user_id.path_segment()))
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -45456,9 +45808,9 @@ pub mod builder {
                     types::ProfileUpdate::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/profile.json", client.baseurl, user_id.path_segment(),
-            );
+            let url = client
+                .endpoint_url(&format!("1/user/{}/profile.json", user_id.path_segment()))
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -45582,10 +45934,14 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/spo2/date/{}.json", client.baseurl, user_id.path_segment(),
-                date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/spo2/date/{}.json", user_id.path_segment(), date
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -45708,10 +46064,14 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/spo2/date/{}/all.json", client.baseurl, user_id
-                .path_segment(), date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/spo2/date/{}/all.json", user_id.path_segment(), date
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -45856,10 +46216,14 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/spo2/date/{}/{}.json", client.baseurl, user_id
-                .path_segment(), start_date.path_segment(), end_date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/spo2/date/{}/{}.json", user_id.path_segment(),
+                        start_date.path_segment(), end_date.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -46007,10 +46371,14 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/spo2/date/{}/{}/all.json", client.baseurl, user_id
-                .path_segment(), start_date.path_segment(), end_date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/spo2/date/{}/{}/all.json", user_id.path_segment(),
+                        start_date.path_segment(), end_date.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -46133,10 +46501,14 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/temp/core/date/{}.json", client.baseurl, user_id
-                .path_segment(), date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/temp/core/date/{}.json", user_id.path_segment(), date
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -46281,10 +46653,14 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/temp/core/date/{}/{}.json", client.baseurl, user_id
-                .path_segment(), start_date.path_segment(), end_date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/temp/core/date/{}/{}.json", user_id.path_segment(),
+                        start_date.path_segment(), end_date.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -46407,10 +46783,14 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/temp/skin/date/{}.json", client.baseurl, user_id
-                .path_segment(), date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/temp/skin/date/{}.json", user_id.path_segment(), date
+                        .path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -46555,10 +46935,14 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/temp/skin/date/{}/{}.json", client.baseurl, user_id
-                .path_segment(), start_date.path_segment(), end_date.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/temp/skin/date/{}/{}.json", user_id.path_segment(),
+                        start_date.path_segment(), end_date.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
@@ -46671,10 +47055,14 @@ pub mod builder {
             let collection_path = collection_path.map_err(Error::InvalidRequest)?;
             let x_fitbit_subscriber_id = x_fitbit_subscriber_id
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/{}/apiSubscriptions.json", client.baseurl, user_id
-                .path_segment(), collection_path.path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/{}/apiSubscriptions.json", user_id.path_segment(),
+                        collection_path.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = x_fitbit_subscriber_id {
                 header_map
@@ -46806,11 +47194,14 @@ pub mod builder {
             let subscription_id = subscription_id.map_err(Error::InvalidRequest)?;
             let x_fitbit_subscriber_id = x_fitbit_subscriber_id
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/{}/apiSubscriptions/{}.json", client.baseurl, user_id
-                .path_segment(), collection_path.path_segment(), subscription_id
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/{}/apiSubscriptions/{}.json", user_id.path_segment(),
+                        collection_path.path_segment(), subscription_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = x_fitbit_subscriber_id {
                 header_map
@@ -46943,11 +47334,14 @@ pub mod builder {
             let subscription_id = subscription_id.map_err(Error::InvalidRequest)?;
             let x_fitbit_subscriber_id = x_fitbit_subscriber_id
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/1/user/{}/{}/apiSubscriptions/{}.json", client.baseurl, user_id
-                .path_segment(), collection_path.path_segment(), subscription_id
-                .path_segment(),
-            );
+            let url = client
+                .endpoint_url(
+                    &format!(
+                        "1/user/{}/{}/apiSubscriptions/{}.json", user_id.path_segment(),
+                        collection_path.path_segment(), subscription_id.path_segment()
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = x_fitbit_subscriber_id {
                 header_map

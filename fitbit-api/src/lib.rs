@@ -39,6 +39,7 @@
 mod accessors;
 mod client;
 mod clock;
+mod endpoint;
 mod governor;
 mod intraday;
 mod middleware;

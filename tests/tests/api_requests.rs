@@ -89,6 +89,59 @@ async fn path_parameters_are_percent_encoded_as_one_segment_each() {
 }
 
 #[tokio::test]
+async fn operation_paths_go_below_the_base_urls_own_path() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method("GET").path("/fitbit/proxy/1/user/-/profile.json").query_param_missing("x");
+            then.status(200).body(fixtures::response("get_profile.json").text);
+        })
+        .await;
+
+    for base in [server.url("/fitbit/proxy"), server.url("/fitbit/proxy/")] {
+        let client = Client::builder().base_url(base).bearer_token(TEST_TOKEN).build().expect("a client");
+        client.get_profile().send().await.expect("a profile");
+    }
+
+    mock.assert_calls_async(2).await;
+}
+
+#[tokio::test]
+async fn a_client_made_from_another_clients_middleware_uses_its_own_base_url() {
+    let (first, second) = (MockServer::start_async().await, MockServer::start_async().await);
+    let mock = second
+        .mock_async(|when, then| {
+            when.method("GET").path("/1/user/-/devices.json").header("authorization", BEARER);
+            then.status(200).body("[]");
+        })
+        .await;
+    let built = client_for(&first);
+
+    let other = Client::new(&second.base_url(), built.middleware().clone());
+    assert!(other.get_devices().send().await.expect("devices").is_empty());
+    mock.assert_async().await;
+
+    let invalid = Client::new("not a URL", built.middleware().clone());
+    match invalid.get_devices().send().await.map_err(Error::from) {
+        Err(Error::InvalidRequest(message)) => assert!(message.contains("not a URL"), "{message}"),
+        other => panic!("expected InvalidRequest, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_builder_refuses_a_base_url_that_paths_cannot_follow() {
+    for (base, expected) in [
+        ("api.fitbit.com", "relative URL without a base"),
+        ("ftp://api.fitbit.com", "http or https"),
+        ("https://api.fitbit.com/?key=1", "query or a fragment"),
+    ] {
+        let err = Client::builder().base_url(base).bearer_token(TEST_TOKEN).build().expect_err(base);
+        assert!(matches!(err, Error::Config(_)), "{base}: {err:?}");
+        assert!(err.to_string().contains(expected), "{base}: {err}");
+    }
+}
+
+#[tokio::test]
 async fn an_explicit_user_id_replaces_the_dash() {
     let server = MockServer::start_async().await;
     let mock = server

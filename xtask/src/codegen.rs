@@ -126,6 +126,15 @@ pub fn render_client(spec: &Spec) -> Result<String, Error> {
     NoApiVersionHeader.visit_file_mut(&mut file);
     PathSegmentsInPlace.visit_file_mut(&mut file);
     AnswersKeepTheirHeaders.visit_file_mut(&mut file);
+    let mut urls = OperationUrlsFromParsedBase::default();
+    urls.visit_file_mut(&mut file);
+    if let Some(unexpected) = urls.not_rewritten.first() {
+        return Err(Error::Generate(format!(
+            "{} operation URL(s) not in the form `format!(\"{{}}/<fixed segment>/…\", client.baseurl, …)`, \
+             e.g. `{unexpected}`: update OperationUrlsFromParsedBase in xtask/src/codegen.rs",
+            urls.not_rewritten.len()
+        )));
+    }
     Ok(format!("{}{}", header(), prettyplease::unparse(&file)))
 }
 
@@ -336,6 +345,65 @@ impl VisitMut for AnswersKeepTheirHeaders {
             *path = syn::parse_quote!(crate::response::from_response);
         }
     }
+}
+
+/// progenitor builds each operation's URL as
+/// `format!("{}/1/user/{}/profile.json", client.baseurl, …)`, and reqwest
+/// parses the whole text, scheme and host included, on every request. The
+/// generated code joins the path to the base URL parsed when the client was
+/// built instead (`Client::endpoint_url`, fitbit-api/src/endpoint.rs):
+/// `client.endpoint_url(&format!("1/user/{}/profile.json", …))`, or the bare
+/// literal when the path has no parameters. A URL built any other way is
+/// listed in `not_rewritten`, and regeneration fails rather than silently
+/// keeping the slow path.
+#[derive(Default)]
+struct OperationUrlsFromParsedBase {
+    not_rewritten: Vec<String>,
+}
+
+impl VisitMut for OperationUrlsFromParsedBase {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        if let syn::Expr::Macro(mac) = expr
+            && mac.mac.path.is_ident("format")
+            && mac.mac.tokens.to_string().contains("baseurl")
+        {
+            match relative_operation_url(&mac.mac) {
+                Some(relative) => {
+                    *expr = syn::parse_quote!(client.endpoint_url(#relative).map_err(Error::InvalidRequest)?);
+                }
+                None => self.not_rewritten.push(mac.mac.tokens.to_string()),
+            }
+            return;
+        }
+        syn::visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
+/// For `format!("{}/<path>", client.baseurl, args…)` with a fixed first
+/// segment: `"<path>"` when there are no `args`, else `&format!("<path>", args…)`.
+fn relative_operation_url(mac: &syn::Macro) -> Option<syn::Expr> {
+    let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+    let args = mac.parse_body_with(parser).ok()?;
+    let mut args = args.into_iter();
+    let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(template), .. }) = args.next()? else { return None };
+    let base = args.next()?;
+    if base.to_token_stream().to_string() != "client . baseurl" {
+        return None;
+    }
+    let template = template.value();
+    let path = template.strip_prefix("{}/")?;
+    // The first segment is fixed text that cannot read as a scheme (`a:`)
+    // or a host (`//`), so joining it to the base keeps the base's host.
+    let first_segment = path.split('/').next()?;
+    if first_segment.is_empty() || first_segment.contains([':', '{', '}', '?', '#', '\\']) {
+        return None;
+    }
+    let rest: Vec<syn::Expr> = args.collect();
+    Some(if rest.is_empty() {
+        syn::parse_quote!(#path)
+    } else {
+        syn::parse_quote!(&format!(#path, #(#rest),*))
+    })
 }
 
 /// Matches `header_map.append(HeaderName::from_static("api-version"), …);`.
