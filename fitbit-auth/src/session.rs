@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use reqwest::header::HeaderValue;
 use tokio::sync::watch;
@@ -75,11 +75,22 @@ struct Inner {
 struct Current {
     tokens: TokenSet,
     bearer: HeaderValue,
+    /// `tokens.refresh_due_at(refresh_skew)`, worked out once: every
+    /// request compares the time with it.
+    refresh_due: DateTime<Utc>,
 }
 
 impl Current {
-    fn new(tokens: TokenSet) -> Self {
-        Self { bearer: tokens.access_token.bearer_header(), tokens }
+    fn new(tokens: TokenSet, refresh_skew: Duration) -> Self {
+        Self {
+            bearer: tokens.access_token.bearer_header(),
+            refresh_due: tokens.refresh_due_at(refresh_skew),
+            tokens,
+        }
+    }
+
+    fn is_fresh(&self) -> bool {
+        Utc::now() < self.refresh_due
     }
 }
 
@@ -401,17 +412,14 @@ impl Session {
         let current = self.inner.current.lock().unwrap_or_else(PoisonError::into_inner);
         current
             .as_ref()
-            .filter(|current| self.is_usable(&current.tokens, None))
+            .filter(|current| current.is_fresh())
             .map(|current| current.tokens.access_token.clone())
     }
 
     /// The header for the cached access token when it needs no refresh.
     fn usable_cached_bearer(&self) -> Option<HeaderValue> {
         let current = self.inner.current.lock().unwrap_or_else(PoisonError::into_inner);
-        current
-            .as_ref()
-            .filter(|current| self.is_usable(&current.tokens, None))
-            .map(|current| current.bearer.clone())
+        current.as_ref().filter(|current| current.is_fresh()).map(|current| current.bearer.clone())
     }
 
     fn cached(&self) -> Option<TokenSet> {
@@ -426,7 +434,7 @@ impl Session {
         };
         let mut current = self.inner.current.lock().unwrap_or_else(PoisonError::into_inner);
         if current.is_none() {
-            *current = Some(Current::new(tokens.clone()));
+            *current = Some(Current::new(tokens.clone(), self.inner.refresh_skew));
             self.inner.updates.send_if_modified(|value| {
                 *value = Some(tokens.clone());
                 false
@@ -440,7 +448,7 @@ impl Session {
         let changed = {
             let mut current = self.inner.current.lock().unwrap_or_else(PoisonError::into_inner);
             let changed = current.as_ref().is_none_or(|c| c.tokens.access_token != tokens.access_token);
-            *current = Some(Current::new(tokens.clone()));
+            *current = Some(Current::new(tokens.clone(), self.inner.refresh_skew));
             changed
         };
         if changed {

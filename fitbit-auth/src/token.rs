@@ -102,6 +102,12 @@ impl TokenSet {
     /// or will within `skew`. The skew is capped at half the token's lifetime,
     /// so that a short-lived token is not refreshed on every call.
     pub fn needs_refresh_at(&self, now: DateTime<Utc>, skew: Duration) -> bool {
+        now >= self.refresh_due_at(skew)
+    }
+
+    /// From when on [`needs_refresh_at`](Self::needs_refresh_at) holds:
+    /// `skew` (capped at half the token's lifetime) before expiry.
+    pub fn refresh_due_at(&self, skew: Duration) -> DateTime<Utc> {
         let mut skew = chrono::Duration::from_std(skew).unwrap_or(chrono::Duration::MAX);
         if let Some(obtained_at) = self.obtained_at {
             let lifetime = self.expires_at - obtained_at;
@@ -109,7 +115,9 @@ impl TokenSet {
                 skew = skew.min(lifetime / 2);
             }
         }
-        now >= self.expires_at || self.expires_at - now <= skew
+        self.expires_at
+            .checked_sub_signed(skew.max(chrono::Duration::zero()))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
     }
 
     /// Time left until expiry at `now` (zero once expired).
@@ -357,6 +365,18 @@ mod tests {
         let short = TokenSet::from_token_response(br#"{"access_token":"a","expires_in":60}"#, at(0)).unwrap();
         assert!(!short.needs_refresh_at(at(0) + chrono::Duration::seconds(29), five_minutes));
         assert!(short.needs_refresh_at(at(0) + chrono::Duration::seconds(30), five_minutes));
+        assert_eq!(short.refresh_due_at(five_minutes), at(0) + chrono::Duration::seconds(30));
+        assert_eq!(tokens.refresh_due_at(five_minutes), at(8) - chrono::Duration::minutes(5));
+        assert_eq!(tokens.refresh_due_at(Duration::ZERO), at(8));
+
+        // Without a lifetime to cap it, a skew too long to represent means always due.
+        let mut unknown_start = tokens.clone();
+        unknown_start.obtained_at = None;
+        assert!(unknown_start.needs_refresh_at(at(0), Duration::MAX));
+        assert_eq!(
+            unknown_start.refresh_due_at(Duration::from_secs(60)),
+            at(8) - chrono::Duration::minutes(1)
+        );
     }
 
     #[test]
