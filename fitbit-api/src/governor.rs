@@ -10,12 +10,12 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, HeaderName};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-// Names as `HeaderName`s: a lookup by `&str` parses the name on every call.
-const LIMIT: HeaderName = HeaderName::from_static("fitbit-rate-limit-limit");
+/// What the three budget headers' names start with.
+const PREFIX: &str = "fitbit-rate-limit-";
+// A name as a `HeaderName`: a lookup by `&str` parses the name on every call.
 pub(crate) const REMAINING: HeaderName = HeaderName::from_static("fitbit-rate-limit-remaining");
-const RESET: HeaderName = HeaderName::from_static("fitbit-rate-limit-reset");
 
 /// Resets further apart than this belong to different hourly windows.
 const NEW_WINDOW: Duration = Duration::from_secs(120);
@@ -100,10 +100,11 @@ impl Governor {
 
     /// Updates the budget from an answer's status and headers.
     pub(crate) fn observe(&self, status: StatusCode, headers: &HeaderMap, now: Instant) {
-        let number = |name: &HeaderName| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
-        let limit = number(&LIMIT).map(saturate);
-        let remaining = number(&REMAINING).map(saturate);
-        let reset = number(&RESET).map(Duration::from_secs);
+        let budget = BudgetHeaders::read(headers);
+        let number = |value: Option<&HeaderValue>| value?.to_str().ok()?.trim().parse::<u64>().ok();
+        let limit = number(budget.limit).map(saturate);
+        let remaining = number(budget.remaining).map(saturate);
+        let reset = number(budget.reset).map(Duration::from_secs);
         let mut state = self.lock();
         if limit.is_some() {
             state.limit = limit;
@@ -128,6 +129,33 @@ impl Governor {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, RateLimitStatus> {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The `Fitbit-Rate-Limit-*` values of an answer, found in one pass over its
+/// headers: looking each name up hashes it, and the names are long. As with
+/// a lookup, the first value of a repeated header counts.
+#[derive(Default)]
+struct BudgetHeaders<'a> {
+    limit: Option<&'a HeaderValue>,
+    remaining: Option<&'a HeaderValue>,
+    reset: Option<&'a HeaderValue>,
+}
+
+impl<'a> BudgetHeaders<'a> {
+    fn read(headers: &'a HeaderMap) -> Self {
+        let mut found = Self::default();
+        // Names in a `HeaderMap` are lower case.
+        for (name, value) in headers {
+            let slot = match name.as_str().strip_prefix(PREFIX) {
+                Some("limit") => &mut found.limit,
+                Some("remaining") => &mut found.remaining,
+                Some("reset") => &mut found.reset,
+                _ => continue,
+            };
+            slot.get_or_insert(value);
+        }
+        found
     }
 }
 
@@ -224,6 +252,22 @@ mod tests {
             now,
         );
         assert_eq!(governor.try_acquire(now), Admission::SpentUntil(now + Duration::from_secs(1200)));
+    }
+
+    #[test]
+    fn the_first_of_repeated_budget_headers_counts_and_others_are_ignored() {
+        let mut map = headers(&[("Fitbit-Rate-Limit-Reset", "600"), ("content-type", "application/json")]);
+        map.append("fitbit-rate-limit-remaining", HeaderValue::from_static("7"));
+        map.append("fitbit-rate-limit-remaining", HeaderValue::from_static("3"));
+        map.append("fitbit-rate-limit-limitless", HeaderValue::from_static("1"));
+        map.append("x-fitbit-rate-limit-limit", HeaderValue::from_static("2"));
+        let governor = Governor::new();
+        let now = Instant::now();
+        governor.observe(StatusCode::OK, &map, now);
+        let status = governor.status_at(now);
+        assert_eq!(status.remaining, Some(7));
+        assert_eq!(status.limit, None);
+        assert_eq!(status.resets_at, Some(now + Duration::from_secs(600)));
     }
 
     #[test]
