@@ -11,7 +11,9 @@
 //!
 //! Criterion measures time per request (the inverse of throughput); then
 //! interleaved rounds of a fixed number of requests per case give the
-//! latency and throughput ratios within each round.
+//! latency and throughput ratios within each round. Last, the floor and the
+//! session client meet a second server that takes 5 ms to answer, so that
+//! the server rather than the CPU sets the pace (interleaved rounds only).
 //!
 //! `cargo bench -p fitbit-benches --bench request_overhead`
 
@@ -259,6 +261,79 @@ fn main() {
             }
         }
     }
+    if measuring() {
+        server_bound(&runtime, &http, &mut summary);
+    }
     summary.print("per-request overhead");
+    drop(server);
+}
+
+/// How long the second server takes to answer: a twentieth of a real Fitbit
+/// round trip, long enough that 64 tasks wait on the server rather than on
+/// the 2 cores.
+const SERVER_DELAY: Duration = Duration::from_millis(5);
+const SERVER_BOUND_CONCURRENCY: usize = 64;
+const SERVER_BOUND_REQUESTS: u64 = 3_000;
+
+/// The same two cases, plain reqwest and the session client, at 64 tasks
+/// against a server that answers after [`SERVER_DELAY`]: when the server
+/// rather than the CPU sets the pace, does the client keep up with plain
+/// reqwest? A lock or a queue in the client would show here as lower
+/// throughput; CPU overhead alone would not.
+fn server_bound(
+    runtime: &tokio::runtime::Runtime,
+    http: &dyn Fn() -> reqwest::Client,
+    summary: &mut Summary,
+) {
+    let server = runtime.block_on(FixedBodyServer::answering_after(SERVER_DELAY)).expect("a loopback port");
+    let base_url = server.base_url();
+    let url = format!("{base_url}/1/user/-/profile.json");
+    let client = fitbit_api::Client::builder()
+        .authorizer(session(&base_url))
+        .base_url(&base_url)
+        .http_client(http())
+        .build()
+        .expect("a client");
+    let plain_http = http();
+    let plain = move || {
+        let (http, url) = (plain_http.clone(), url.clone());
+        async move {
+            let answer = http.get(url).bearer_auth(TOKEN).send().await.expect("a loopback answer");
+            assert!(!answer.error_for_status().expect("200").bytes().await.expect("a body").is_empty());
+        }
+    };
+    let api = move || {
+        let client = client.clone();
+        async move {
+            let profile = client.get_profile().send().await.expect("a typed profile");
+            assert!(profile.user.encoded_id.is_some());
+        }
+    };
+    let (concurrency, total) = (SERVER_BOUND_CONCURRENCY, SERVER_BOUND_REQUESTS);
+    let rounds = interleaved_rounds(ROUNDS, 2, |case| match case {
+        0 => round(runtime, concurrency, total, plain.clone()),
+        _ => round(runtime, concurrency, total, api.clone()),
+    });
+    let latency = Spread::of(
+        rounds.iter().map(|r| r[1].median_latency.as_secs_f64() / r[0].median_latency.as_secs_f64()),
+    );
+    let throughput = Spread::of(rounds.iter().map(|r| r[1].throughput / r[0].throughput));
+    let requests =
+        |case: usize| Spread::of(rounds.iter().map(|r| r[case].throughput)).map_or(0.0, |s| s.median);
+    if let (Some(latency), Some(throughput)) = (latency, throughput) {
+        summary.line(format!(
+            "{concurrency} concurrent tasks, server answering after {} ms, interleaved rounds of {total} requests per case, ratios to {PLAIN}:",
+            SERVER_DELAY.as_millis()
+        ));
+        summary.line(format!(
+            "  {API}: median latency {latency}; throughput {throughput}   [{:.0} vs {:.0} requests/s]",
+            requests(1),
+            requests(0),
+        ));
+        summary.line(format!(
+            "  server-bound: {API} throughput equal within noise: {}",
+            verdict(throughput.low <= 1.0 && 1.0 <= throughput.high),
+        ));
+    }
     drop(server);
 }

@@ -4,6 +4,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Response, StatusCode};
@@ -33,6 +34,13 @@ impl FixedBodyServer {
     /// Binds `127.0.0.1:0` on the current tokio runtime and answers every
     /// request with `200`, [`PROFILE_BODY`] and `Fitbit-Rate-Limit-*` headers.
     pub async fn start() -> std::io::Result<Self> {
+        Self::answering_after(Duration::ZERO).await
+    }
+
+    /// Like [`start`](Self::start), but each answer waits `delay` first, as a
+    /// server that does some work (or a network hop) would, without using
+    /// the CPU meanwhile.
+    pub async fn answering_after(delay: Duration) -> std::io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let task = tokio::spawn(async move {
@@ -40,7 +48,12 @@ impl FixedBodyServer {
                 let Ok((stream, _)) = listener.accept().await else { continue };
                 let _ = stream.set_nodelay(true);
                 tokio::spawn(async move {
-                    let service = service_fn(|_request| async { Ok::<_, Infallible>(answer()) });
+                    let service = service_fn(|_request| async move {
+                        if !delay.is_zero() {
+                            tokio::time::sleep(delay).await;
+                        }
+                        Ok::<_, Infallible>(answer())
+                    });
                     // An error here is a client closing its connection.
                     let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
                 });
