@@ -440,3 +440,62 @@ fn is_uninitialized_user_id(expr: &syn::Expr) -> bool {
     };
     method.method == "to_string" && text.value() == "user_id was not initialized"
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `OperationUrlsFromParsedBase` applied to one function body: the body
+    /// after, and what was not rewritten.
+    fn rewrite_urls(body: syn::Block) -> (String, Vec<String>) {
+        let mut file: syn::File = syn::parse_quote!(
+            async fn send() #body
+        );
+        let mut urls = OperationUrlsFromParsedBase::default();
+        urls.visit_file_mut(&mut file);
+        (file.to_token_stream().to_string(), urls.not_rewritten)
+    }
+
+    #[test]
+    fn operation_urls_become_paths_joined_to_the_parsed_base() {
+        let (body, not_rewritten) = rewrite_urls(syn::parse_quote!({
+            let url = format!("{}/1/user/{}/profile.json", client.baseurl, user_id.path_segment(),);
+            let units = format!("{}/1/foods/units.json", client.baseurl);
+        }));
+        assert!(not_rewritten.is_empty(), "{not_rewritten:?}");
+        let expected_with_parameter = quote!(
+            client
+                .endpoint_url(&format!("1/user/{}/profile.json", user_id.path_segment()))
+                .map_err(Error::InvalidRequest)?
+        );
+        let expected_fixed =
+            quote!(client.endpoint_url("1/foods/units.json").map_err(Error::InvalidRequest)?);
+        assert!(body.contains(&expected_with_parameter.to_string()), "{body}");
+        assert!(body.contains(&expected_fixed.to_string()), "{body}");
+        assert!(!body.contains("baseurl"), "{body}");
+    }
+
+    #[test]
+    fn a_url_that_cannot_be_joined_safely_is_reported_not_rewritten() {
+        for url in [
+            // A parameter as the first segment could read as a scheme or a host.
+            quote!(format!("{}/{}/profile.json", client.baseurl, version)),
+            quote!(format!("{}/a:b/profile.json", client.baseurl)),
+            quote!(format!("{}1/user/-/profile.json", client.baseurl)),
+            quote!(format!("{}/1/user/-/profile.json", other.baseurl)),
+        ] {
+            let (body, not_rewritten) = rewrite_urls(syn::parse_quote!({ let url = #url; }));
+            assert_eq!(not_rewritten.len(), 1, "{url}");
+            assert!(body.contains("baseurl"), "{body}");
+        }
+    }
+
+    #[test]
+    fn format_calls_without_the_base_url_are_left_alone() {
+        let (body, not_rewritten) = rewrite_urls(syn::parse_quote!({
+            let message = format!("conversion to `{}` failed", name);
+        }));
+        assert!(not_rewritten.is_empty());
+        assert!(body.contains("conversion to"), "{body}");
+    }
+}
