@@ -8,8 +8,6 @@
 //! instead (xtask, `OperationUrlsFromParsedBase`): joining parses only the
 //! path, with the same rules, so the URL is the same.
 
-use std::fmt;
-
 use url::Url;
 
 use crate::generated_client::Client;
@@ -17,7 +15,7 @@ use crate::generated_client::Client;
 /// The client's base URL as it was given, and parsed with its path ending in
 /// `/`, so that a relative path joins below it rather than replacing its last
 /// segment.
-#[derive(Clone)]
+#[derive(Debug)]
 pub(crate) struct BaseUrl {
     text: String,
     url: Url,
@@ -39,12 +37,6 @@ impl BaseUrl {
             url.set_path(&path);
         }
         Ok(Self { text: text.to_owned(), url })
-    }
-}
-
-impl fmt::Debug for BaseUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.url.as_str())
     }
 }
 
