@@ -286,8 +286,7 @@ impl VisitMut for PathSegmentsInPlace {
         if !mac.path.is_ident("format") {
             return;
         }
-        let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
-        let Ok(mut args) = mac.parse_body_with(parser) else { return };
+        let Some(mut args) = macro_args(mac) else { return };
         for arg in args.iter_mut() {
             self.visit_expr_mut(arg);
         }
@@ -305,6 +304,11 @@ impl VisitMut for PathSegmentsInPlace {
             import_path_segments(items);
         }
     }
+}
+
+/// The comma-separated arguments of a `format!`-like macro, which syn keeps as tokens.
+fn macro_args(mac: &syn::Macro) -> Option<syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>> {
+    mac.parse_body_with(syn::punctuated::Punctuated::parse_terminated).ok()
 }
 
 /// Adds `use crate::path::ToPathSegment as _;` beside each import of `encode_path`.
@@ -382,9 +386,7 @@ impl VisitMut for OperationUrlsFromParsedBase {
 /// For `format!("{}/<path>", client.baseurl, args…)` with a fixed first
 /// segment: `"<path>"` when there are no `args`, else `&format!("<path>", args…)`.
 fn relative_operation_url(mac: &syn::Macro) -> Option<syn::Expr> {
-    let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
-    let args = mac.parse_body_with(parser).ok()?;
-    let mut args = args.into_iter();
+    let mut args = macro_args(mac)?.into_iter();
     let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(template), .. }) = args.next()? else { return None };
     let base = args.next()?;
     if base.to_token_stream().to_string() != "client . baseurl" {
