@@ -265,7 +265,7 @@ impl Client {
             let raw = progenitor_client::Error::ErrorResponse(ResponseValue::new(envelope, status, headers));
             return Err(raw.into());
         }
-        serde_json::from_slice(&body).map_err(|err| Error::InvalidResponse {
+        crate::response::decode_json(&body).map_err(|err| Error::InvalidResponse {
             status: Some(status.as_u16()),
             message: format!("next page: {err}"),
         })
