@@ -22,16 +22,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use criterion::BenchmarkGroup;
 use criterion::measurement::WallTime;
 use fitbit_api::prelude::*;
-use fitbit_api::types::ProfileResponse;
-use fitbit_auth::{MemoryStore, OAuthClient, Session, TokenSet};
+use fitbit_benches::clients::{TOKEN, decode_profile, http_client, session};
 use fitbit_benches::loopback::FixedBodyServer;
 use fitbit_benches::report::{Run, Spread, Summary, interleaved_rounds, measuring, verdict};
 
-const TOKEN: &str = "bench-access-token";
 /// The floor: a plain reqwest GET, body read.
 const PLAIN: &str = "plain_reqwest";
 /// The floor plus decoding the body into `ProfileResponse`.
@@ -50,17 +47,6 @@ fn requests_per_round(concurrency: usize) -> u64 {
 
 fn group_name(concurrency: usize) -> String {
     format!("get_profile_c{concurrency}")
-}
-
-/// A session holding a valid token (eight hours), so that every request
-/// takes the session's fast path, as it does between refreshes.
-fn session(base_url: &str) -> Session {
-    let answer = format!(
-        r#"{{"access_token":"{TOKEN}","expires_in":28800,"refresh_token":"bench-refresh-token","scope":"profile","token_type":"Bearer","user_id":"GGNJL9"}}"#
-    );
-    let tokens = TokenSet::from_token_response(answer.as_bytes(), Utc::now()).expect("a valid token answer");
-    let oauth = OAuthClient::builder("23BNCH").client_secret("bench-secret").base_url(base_url).build();
-    Session::new(oauth.expect("an OAuth client"), MemoryStore::with_tokens(tokens))
 }
 
 /// Runs `total` requests spread over `concurrency` tasks; returns the wall
@@ -143,17 +129,10 @@ fn main() {
 
     // Every caller gets a reqwest client configured as the SDK configures its
     // own (connect and request time-outs), each with its own connection pool.
-    let http = || {
-        reqwest::Client::builder()
-            .connect_timeout(fitbit_api::DEFAULT_TIMEOUT)
-            .timeout(fitbit_api::DEFAULT_TIMEOUT)
-            .build()
-            .expect("a reqwest client")
-    };
     // The server reports a budget of a billion requests, so the governor
     // reads and counts on every request but never holds one back.
     let api = |builder: fitbit_api::ClientBuilder| {
-        builder.base_url(&base_url).http_client(http()).build().expect("a client")
+        builder.base_url(&base_url).http_client(http_client()).build().expect("a client")
     };
     let with_session = api(fitbit_api::Client::builder().authorizer(session(&base_url)));
     let with_static_token = api(fitbit_api::Client::builder().bearer_token(TOKEN));
@@ -168,7 +147,7 @@ fn main() {
         }
     };
     let plain = {
-        let get = plain_get(http(), url.clone());
+        let get = plain_get(http_client(), url.clone());
         move || {
             let get = get.clone();
             async move {
@@ -177,12 +156,12 @@ fn main() {
         }
     };
     let plain_typed = {
-        let get = plain_get(http(), url.clone());
+        let get = plain_get(http_client(), url.clone());
         move || {
             let get = get.clone();
             async move {
                 let body = get().await;
-                let profile: ProfileResponse = serde_json::from_slice(&body).expect("a profile");
+                let profile = decode_profile(&body);
                 assert!(profile.user.encoded_id.is_some());
             }
         }
@@ -262,7 +241,7 @@ fn main() {
         }
     }
     if measuring() {
-        server_bound(&runtime, &http, &mut summary);
+        server_bound(&runtime, &mut summary);
     }
     summary.print("per-request overhead");
     drop(server);
@@ -280,21 +259,17 @@ const SERVER_BOUND_REQUESTS: u64 = 3_000;
 /// rather than the CPU sets the pace, does the client keep up with plain
 /// reqwest? A lock or a queue in the client would show here as lower
 /// throughput; CPU overhead alone would not.
-fn server_bound(
-    runtime: &tokio::runtime::Runtime,
-    http: &dyn Fn() -> reqwest::Client,
-    summary: &mut Summary,
-) {
+fn server_bound(runtime: &tokio::runtime::Runtime, summary: &mut Summary) {
     let server = runtime.block_on(FixedBodyServer::answering_after(SERVER_DELAY)).expect("a loopback port");
     let base_url = server.base_url();
     let url = format!("{base_url}/1/user/-/profile.json");
     let client = fitbit_api::Client::builder()
         .authorizer(session(&base_url))
         .base_url(&base_url)
-        .http_client(http())
+        .http_client(http_client())
         .build()
         .expect("a client");
-    let plain_http = http();
+    let plain_http = http_client();
     let plain = move || {
         let (http, url) = (plain_http.clone(), url.clone());
         async move {

@@ -6,6 +6,7 @@
 //! See `BENCHMARKS.md` at the workspace root for the figures and targets.
 
 pub mod alloc;
+pub mod clients;
 pub mod intraday;
 pub mod loopback;
 pub mod report;
