@@ -8,7 +8,7 @@
 # out. The count does not move with the machine's load; the kernel's share
 # of a request (the socket calls, the same for every case) is not counted.
 #
-# Usage: benches/instructions.sh   (needs valgrind; about 1.5 minutes)
+# Usage: benches/instructions.sh   (needs valgrind; under a minute once built)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt install valgrind)" >&2; exit 1; }
@@ -16,7 +16,7 @@ command -v valgrind >/dev/null || { echo "valgrind is needed (apt install valgri
 few=1000
 many=3000
 cargo build --quiet --release -p fitbit-benches --example instructions_per_request
-binary=target/release/examples/instructions_per_request
+binary="${CARGO_TARGET_DIR:-target}/release/examples/instructions_per_request"
 
 # Instructions of a whole run of `case` with `requests` requests.
 instructions() {

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput};
 use fitbit_api::types::{ActivityIntraday, ActivityIntradayEntry, HeartRateIntraday};
 use fitbit_benches::alloc::{self, CountingAlloc};
+use fitbit_benches::clients::decode_as_the_client;
 use fitbit_benches::intraday::{self, MINUTES_PER_DAY, SECONDS_PER_DAY};
 use fitbit_benches::report::{Run, Spread, Summary, human_ns, interleaved_rounds, measuring, verdict};
 use serde::Deserialize;
@@ -27,16 +28,6 @@ const ROUNDS: usize = 15;
 
 fn decode<T: DeserializeOwned>(payload: &[u8]) -> T {
     match serde_json::from_slice(payload) {
-        Ok(value) => value,
-        Err(err) => panic!("the generated day does not decode as {}: {err}", std::any::type_name::<T>()),
-    }
-}
-
-/// What the client does with an answer's body (`fitbit-api/src/response.rs`):
-/// the body is checked as UTF-8 in one pass, then parsed as text.
-fn decode_as_the_client<T: DeserializeOwned>(payload: &[u8]) -> T {
-    let text = std::str::from_utf8(payload).expect("the generated day is UTF-8");
-    match serde_json::from_str(text) {
         Ok(value) => value,
         Err(err) => panic!("the generated day does not decode as {}: {err}", std::any::type_name::<T>()),
     }

@@ -25,7 +25,8 @@ use std::time::{Duration, Instant};
 use criterion::BenchmarkGroup;
 use criterion::measurement::WallTime;
 use fitbit_api::prelude::*;
-use fitbit_benches::clients::{TOKEN, decode_profile, http_client, session};
+use fitbit_api::types::ProfileResponse;
+use fitbit_benches::clients::{TOKEN, decode_as_the_client, http_client, session};
 use fitbit_benches::loopback::FixedBodyServer;
 use fitbit_benches::report::{Run, Spread, Summary, interleaved_rounds, measuring, verdict};
 
@@ -161,7 +162,7 @@ fn main() {
             let get = get.clone();
             async move {
                 let body = get().await;
-                let profile = decode_profile(&body);
+                let profile: ProfileResponse = decode_as_the_client(&body);
                 assert!(profile.user.encoded_id.is_some());
             }
         }

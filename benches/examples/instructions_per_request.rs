@@ -10,7 +10,8 @@
 use std::process::ExitCode;
 
 use fitbit_api::prelude::*;
-use fitbit_benches::clients::{TOKEN, decode_profile, http_client, session};
+use fitbit_api::types::ProfileResponse;
+use fitbit_benches::clients::{TOKEN, decode_as_the_client, http_client, session};
 use fitbit_benches::loopback::FixedBodyServer;
 
 const USAGE: &str =
@@ -70,7 +71,7 @@ async fn run(case: Case, requests: u64) {
             Case::PlainTyped => {
                 let answer = http.get(&url).bearer_auth(TOKEN).send().await.expect("a loopback answer");
                 let body = answer.error_for_status().expect("200").bytes().await.expect("a body");
-                let profile = decode_profile(&body);
+                let profile: ProfileResponse = decode_as_the_client(&body);
                 assert!(profile.user.encoded_id.is_some());
             }
             Case::Session => {

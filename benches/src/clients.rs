@@ -1,10 +1,12 @@
 //! The two sides of the per-request overhead measurements
 //! (`benches/request_overhead.rs`, `examples/instructions_per_request.rs`):
-//! a reqwest client configured as the SDK configures its own, and a session
-//! holding a valid token.
+//! a reqwest client configured as the SDK configures its own, a session
+//! holding a valid token, and the client's way of decoding a body (also used
+//! by `benches/intraday_decode.rs`).
 
 use chrono::Utc;
 use fitbit_auth::{MemoryStore, OAuthClient, Session, TokenSet};
+use serde::de::DeserializeOwned;
 
 /// The bearer token both sides send.
 pub const TOKEN: &str = "bench-access-token";
@@ -30,9 +32,14 @@ pub fn session(base_url: &str) -> Session {
     Session::new(oauth.expect("an OAuth client"), MemoryStore::with_tokens(tokens))
 }
 
-/// Decodes a profile answer's body as the client does
-/// (`fitbit-api/src/response.rs`): checked as UTF-8 once, then parsed as text.
-pub fn decode_profile(body: &[u8]) -> fitbit_api::types::ProfileResponse {
-    let text = std::str::from_utf8(body).expect("a UTF-8 body");
-    serde_json::from_str(text).expect("a profile")
+/// Decodes an answer's body as the client does (`fitbit-api/src/response.rs`):
+/// checked as UTF-8 once, then parsed as text.
+pub fn decode_as_the_client<T: DeserializeOwned>(body: &[u8]) -> T {
+    let decoded = std::str::from_utf8(body)
+        .map_err(|err| err.to_string())
+        .and_then(|text| serde_json::from_str(text).map_err(|err| err.to_string()));
+    match decoded {
+        Ok(value) => value,
+        Err(err) => panic!("the body does not decode as {}: {err}", std::any::type_name::<T>()),
+    }
 }
