@@ -78,3 +78,33 @@ fn matching_rules() {
     assert!(!serves("/1/user/{user-id}/activities.json", "/1/user/-/activities/list.json"));
     assert!(!serves("/1/activities/{activity-id}.json", "/1/user/-/profile.json"));
 }
+
+/// Fitbit's scope names are written out three times on purpose: in
+/// `fitbit_auth::Scope` (what callers ask for), in xtask's spec rules (what an
+/// operation may declare) and in the loopback stand-in (what it grants). The
+/// copies must not drift, and every scope the spec declares must be one a
+/// caller can request.
+#[test]
+fn the_scope_lists_agree_and_cover_the_spec() {
+    use std::collections::BTreeSet;
+    use std::str::FromStr;
+
+    use fitbit_auth::Scope;
+
+    let auth: BTreeSet<String> = Scope::ALL.iter().map(Scope::to_string).collect();
+    let spec_rules: BTreeSet<String> =
+        xtask::validate::KNOWN_SCOPES.iter().filter(|s| **s != "none").map(|s| s.to_string()).collect();
+    let stand_in: BTreeSet<String> =
+        fitbit_tests::mock_fitbit::SCOPES.iter().map(|s| s.to_string()).collect();
+    assert_eq!(spec_rules, auth, "xtask's KNOWN_SCOPES and fitbit_auth::Scope differ");
+    assert_eq!(stand_in, auth, "the stand-in's SCOPES and fitbit_auth::Scope differ");
+
+    let mut declared = 0;
+    for op in spec().operations() {
+        for scope in op.scopes().unwrap_or_default().iter().filter(|s| *s != "none") {
+            declared += 1;
+            assert!(Scope::from_str(scope).is_ok(), "{} declares `{scope}`, which is no Scope", op.name());
+        }
+    }
+    assert!(declared >= 120, "only {declared} scope declarations found in the spec");
+}

@@ -57,6 +57,7 @@ use serde_json::json;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
+pub use oauth::SCOPES;
 use state::State;
 
 /// Client id of the default confidential ("server") app.

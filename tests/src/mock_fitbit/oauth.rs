@@ -9,8 +9,10 @@ use super::Shared;
 use super::http::{MockRequest, Outcome, Reply, require_form_post};
 use super::state::{BearerProblem, CodeGrant, State, TokenAnswer, epoch_millis, random_token};
 
-/// The 15 scopes Fitbit knows.
-const SCOPES: [&str; 15] = [
+/// The 15 scopes Fitbit knows. Written out here rather than taken from
+/// `fitbit_auth::Scope`, so that the stand-in checks the client instead of
+/// echoing it; `tests/tests/spec_coverage.rs` checks that the lists agree.
+pub const SCOPES: [&str; 15] = [
     "activity",
     "cardio_fitness",
     "electrocardiogram",
