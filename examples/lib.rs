@@ -11,16 +11,14 @@ pub mod notifications;
 use fitbit_api::{Client, Error};
 use fitbit_auth::{FileStore, Session};
 
-/// The token file: `FITBIT_TOKEN_FILE`, or the CLI's default place.
+/// The token file, as the CLI finds it: `FITBIT_TOKEN_FILE`, or
+/// [`FileStore::default_path`] (`credentials.json` in the working directory
+/// on a system without a home directory).
 pub fn token_file() -> PathBuf {
-    if let Some(path) = std::env::var_os("FITBIT_TOKEN_FILE") {
-        return PathBuf::from(path);
-    }
-    let config = std::env::var_os("XDG_CONFIG_HOME")
+    std::env::var_os("FITBIT_TOKEN_FILE")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    config.join("fitbit").join("credentials.json")
+        .or_else(FileStore::default_path)
+        .unwrap_or_else(|| PathBuf::from("credentials.json"))
 }
 
 /// A client whose session refreshes (and saves) tokens as needed. The API

@@ -34,7 +34,7 @@ impl Settings {
     pub fn resolve(global: GlobalArgs) -> Result<Self, CliError> {
         let token_file = match &global.token_file {
             Some(path) => path.clone(),
-            None => default_token_file().ok_or_else(|| {
+            None => FileStore::default_path().ok_or_else(|| {
                 CliError::usage(
                     "there is no user configuration directory here; \
                      give the token file with --token-file or FITBIT_TOKEN_FILE",
@@ -101,9 +101,4 @@ impl Settings {
         }
         Ok(builder.build()?)
     }
-}
-
-/// `<user config dir>/fitbit/credentials.json`.
-pub fn default_token_file() -> Option<PathBuf> {
-    Some(dirs::config_dir()?.join("fitbit").join("credentials.json"))
 }

@@ -297,3 +297,50 @@ async fn server_trouble_exits_5_and_a_retired_endpoint_exits_6() {
     assert!(mock.is_refresh_token_live(&issued.refresh_token));
     assert_eq!(scratch.token_json()["token"]["refresh_token"], issued.refresh_token.as_str());
 }
+
+/// Without `--token-file` or `FITBIT_TOKEN_FILE`, the CLI reads
+/// `fitbit_auth::FileStore::default_path()`, which programs sharing its
+/// sign-in open too: on Linux, under `$XDG_CONFIG_HOME`.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn without_a_token_file_option_the_default_path_is_used() {
+    let mock = MockFitbit::start(MockConfig::default()).await;
+    let scratch = Scratch::new();
+    let issued = mock.issue_tokens(CONFIDENTIAL_CLIENT_ID, SCOPES);
+    scratch.sign_in_directly(&issued, true).await;
+    let config_home = scratch.dir.path().join("config");
+    let default_file = config_home.join("fitbit").join("credentials.json");
+    std::fs::create_dir_all(default_file.parent().unwrap()).unwrap();
+    std::fs::copy(scratch.token_file(), &default_file).unwrap();
+
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_fitbit"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("FITBIT_") {
+            command.env_remove(name);
+        }
+    }
+    let output = command
+        .args(["token", "status"])
+        .env("HOME", scratch.dir.path())
+        .env("XDG_CONFIG_HOME", &config_home)
+        .kill_on_drop(true)
+        .output();
+    let run = common::Run::from(tokio::time::timeout(HANG_GUARD, output).await.unwrap().unwrap());
+    run.assert_code(0);
+    assert!(run.stdout.contains(&format!("Token file:    {}", default_file.display())), "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("User id:       {USER_ID}")), "{}", run.stdout);
+
+    // Another configuration directory holds no tokens, and the error says where it looked.
+    let elsewhere = scratch.dir.path().join("elsewhere");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_fitbit"))
+        .args(["token", "status"])
+        .env("HOME", scratch.dir.path())
+        .env("XDG_CONFIG_HOME", &elsewhere)
+        .env_remove("FITBIT_TOKEN_FILE")
+        .output()
+        .unwrap();
+    let run = common::Run::from(output);
+    run.assert_code(3);
+    let expected = elsewhere.join("fitbit").join("credentials.json");
+    assert!(run.stderr.contains(&expected.display().to_string()), "{}", run.stderr);
+}

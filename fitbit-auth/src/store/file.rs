@@ -78,6 +78,26 @@ impl FileStore {
         Self { path, lock_path }
     }
 
+    /// Where the `fitbit` command-line tool keeps its tokens unless told
+    /// otherwise: `fitbit/credentials.json` in the user's configuration
+    /// directory (`$XDG_CONFIG_HOME` or `~/.config` on Linux,
+    /// `~/Library/Application Support` on macOS, `%APPDATA%` on Windows).
+    /// `None` when the system names no such directory (no home directory).
+    ///
+    /// A program that shares the CLI's sign-in opens the same file:
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), fitbit_auth::Error> {
+    /// use fitbit_auth::{FileStore, Session};
+    ///
+    /// let path = FileStore::default_path().expect("a home directory");
+    /// let session = Session::from_store(FileStore::new(path)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn default_path() -> Option<PathBuf> {
+        Some(dirs::config_dir()?.join("fitbit").join("credentials.json"))
+    }
+
     /// The JSON file.
     pub fn path(&self) -> &Path {
         &self.path
