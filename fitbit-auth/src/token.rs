@@ -308,8 +308,8 @@ mod tests {
 
     #[test]
     fn reference_examples_parse_with_their_own_lifetimes() {
-        let current = include_bytes!("../../tests/fixtures/oauth/token.json");
-        let legacy = include_bytes!("../../tests/fixtures/oauth/token.legacy-docs.json");
+        let current = include_bytes!("../tests/fixtures/token.json");
+        let legacy = include_bytes!("../tests/fixtures/token.legacy-docs.json");
         let current = TokenSet::from_token_response(current, at(0)).unwrap();
         let legacy = TokenSet::from_token_response(legacy, at(0)).unwrap();
         assert_eq!(current.expires_at, at(8));
