@@ -231,19 +231,12 @@ async fn the_environment_stands_in_for_the_global_options() {
     let issued = mock.issue_tokens(CONFIDENTIAL_CLIENT_ID, SCOPES);
     scratch.sign_in_directly(&issued, true).await;
 
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_fitbit"));
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("FITBIT_") {
-            command.env_remove(name);
-        }
-    }
-    let output = command
+    let output = common::fitbit_bare()
         .arg("profile")
         .env("FITBIT_TOKEN_FILE", scratch.token_file())
         .env("FITBIT_API_URL", mock.base_url())
         .env("FITBIT_UNITS", "en_GB")
         .env("HOME", scratch.dir.path())
-        .kill_on_drop(true)
         .output();
     let run = common::Run::from(tokio::time::timeout(HANG_GUARD, output).await.unwrap().unwrap());
     run.assert_code(0);
@@ -313,17 +306,10 @@ async fn without_a_token_file_option_the_default_path_is_used() {
     std::fs::create_dir_all(default_file.parent().unwrap()).unwrap();
     std::fs::copy(scratch.token_file(), &default_file).unwrap();
 
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_fitbit"));
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("FITBIT_") {
-            command.env_remove(name);
-        }
-    }
-    let output = command
+    let output = common::fitbit_bare()
         .args(["token", "status"])
         .env("HOME", scratch.dir.path())
         .env("XDG_CONFIG_HOME", &config_home)
-        .kill_on_drop(true)
         .output();
     let run = common::Run::from(tokio::time::timeout(HANG_GUARD, output).await.unwrap().unwrap());
     run.assert_code(0);
@@ -332,14 +318,12 @@ async fn without_a_token_file_option_the_default_path_is_used() {
 
     // Another configuration directory holds no tokens, and the error says where it looked.
     let elsewhere = scratch.dir.path().join("elsewhere");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_fitbit"))
+    let output = common::fitbit_bare()
         .args(["token", "status"])
         .env("HOME", scratch.dir.path())
         .env("XDG_CONFIG_HOME", &elsewhere)
-        .env_remove("FITBIT_TOKEN_FILE")
-        .output()
-        .unwrap();
-    let run = common::Run::from(output);
+        .output();
+    let run = common::Run::from(tokio::time::timeout(HANG_GUARD, output).await.unwrap().unwrap());
     run.assert_code(3);
     let expected = elsewhere.join("fitbit").join("credentials.json");
     assert!(run.stderr.contains(&expected.display().to_string()), "{}", run.stderr);

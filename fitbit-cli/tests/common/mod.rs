@@ -15,6 +15,19 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, BufReader};
 use tokio::process::{Child, ChildStderr, ChildStdout, Command};
 
+/// `fitbit` with no FITBIT_* variable inherited from the test's environment
+/// and nothing else set: the caller chooses the token file and the home.
+pub fn fitbit_bare() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fitbit"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("FITBIT_") {
+            command.env_remove(name);
+        }
+    }
+    command.kill_on_drop(true);
+    command
+}
+
 /// A guard against a hung CLI; never an assertion about speed.
 pub const HANG_GUARD: Duration = Duration::from_secs(120);
 
@@ -76,12 +89,7 @@ impl Scratch {
     /// `fitbit --token-file <this directory's>` with piped output, no stdin
     /// and no FITBIT_* variable inherited, for commands that call no API.
     pub fn fitbit_offline(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_fitbit"));
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("FITBIT_") {
-                command.env_remove(name);
-            }
-        }
+        let mut command = fitbit_bare();
         command
             .env_remove("BROWSER")
             .env("HOME", self.dir.path())
@@ -90,8 +98,7 @@ impl Scratch {
             .arg(self.token_file())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
+            .stderr(Stdio::piped());
         command
     }
 
