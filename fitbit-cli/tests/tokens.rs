@@ -306,24 +306,24 @@ async fn without_a_token_file_option_the_default_path_is_used() {
     std::fs::create_dir_all(default_file.parent().unwrap()).unwrap();
     std::fs::copy(scratch.token_file(), &default_file).unwrap();
 
-    let output = common::fitbit_bare()
-        .args(["token", "status"])
-        .env("HOME", scratch.dir.path())
-        .env("XDG_CONFIG_HOME", &config_home)
-        .output();
-    let run = common::Run::from(tokio::time::timeout(HANG_GUARD, output).await.unwrap().unwrap());
+    // `fitbit token status` with only the home and the configuration home set.
+    let status_under = async |config_home: &std::path::Path| {
+        let output = common::fitbit_bare()
+            .args(["token", "status"])
+            .env("HOME", scratch.dir.path())
+            .env("XDG_CONFIG_HOME", config_home)
+            .output();
+        common::Run::from(tokio::time::timeout(HANG_GUARD, output).await.unwrap().unwrap())
+    };
+
+    let run = status_under(&config_home).await;
     run.assert_code(0);
     assert!(run.stdout.contains(&format!("Token file:    {}", default_file.display())), "{}", run.stdout);
     assert!(run.stdout.contains(&format!("User id:       {USER_ID}")), "{}", run.stdout);
 
     // Another configuration directory holds no tokens, and the error says where it looked.
     let elsewhere = scratch.dir.path().join("elsewhere");
-    let output = common::fitbit_bare()
-        .args(["token", "status"])
-        .env("HOME", scratch.dir.path())
-        .env("XDG_CONFIG_HOME", &elsewhere)
-        .output();
-    let run = common::Run::from(tokio::time::timeout(HANG_GUARD, output).await.unwrap().unwrap());
+    let run = status_under(&elsewhere).await;
     run.assert_code(3);
     let expected = elsewhere.join("fitbit").join("credentials.json");
     assert!(run.stderr.contains(&expected.display().to_string()), "{}", run.stderr);
