@@ -14,8 +14,10 @@
 # the hardware's prefetchers, so compare the cases, not the absolute figures.
 #
 # Usage: benches/instructions.sh [--cache]   (needs valgrind; under a minute
-# once built, about three with --cache)
+# once built)
 set -euo pipefail
+shopt -s inherit_errexit
+trap 'echo "benches/instructions.sh: a run failed; run the example by hand to see why" >&2' ERR
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt install valgrind)" >&2; exit 1; }
 cache=false
@@ -51,7 +53,10 @@ counts() {
 
 # Each count's difference between the two runs, per request.
 per_request() {
-    paste -d' ' <(counts "$1" "$few" | tr ' ' '\n') <(counts "$1" "$many" | tr ' ' '\n') |
+    local a b
+    a=$(counts "$1" "$few")
+    b=$(counts "$1" "$many")
+    paste -d' ' <(tr ' ' '\n' <<<"$a") <(tr ' ' '\n' <<<"$b") |
         awk -v d=$((many - few)) '{ printf "%d ", ($2 - $1) / d }'
 }
 
@@ -63,7 +68,8 @@ else
 fi
 floor=""
 for case in plain_reqwest plain_reqwest_typed fitbit_api_session; do
-    read -r -a row <<<"$(per_request "$case")"
+    counted=$(per_request "$case")
+    read -r -a row <<<"$counted"
     floor=${floor:-${row[0]}}
     if $cache; then
         awk -v name="$case" -v n="${row[0]}" -v f="$floor" -v rest="${row[*]:1}" \
