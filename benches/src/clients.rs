@@ -32,14 +32,9 @@ pub fn session(base_url: &str) -> Session {
     Session::new(oauth.expect("an OAuth client"), MemoryStore::with_tokens(tokens))
 }
 
-/// Decodes an answer's body as the client does (`fitbit-api/src/response.rs`):
-/// checked as UTF-8 once, then parsed as text.
+/// Decodes an answer's body as the client does ([`fitbit_api::decode_json`]);
+/// a body that does not decode is a broken bench.
 pub fn decode_as_the_client<T: DeserializeOwned>(body: &[u8]) -> T {
-    let decoded = std::str::from_utf8(body)
-        .map_err(|err| err.to_string())
-        .and_then(|text| serde_json::from_str(text).map_err(|err| err.to_string()));
-    match decoded {
-        Ok(value) => value,
-        Err(err) => panic!("the body does not decode as {}: {err}", std::any::type_name::<T>()),
-    }
+    fitbit_api::decode_json(body)
+        .unwrap_or_else(|err| panic!("the body does not decode as {}: {err}", std::any::type_name::<T>()))
 }

@@ -67,6 +67,7 @@ pub use governor::{Governor, RateLimitPolicy, RateLimitStatus};
 pub use intraday::{ActivityIntradayEntry, ExtraFields, IntradayPoint, IntradayPoints};
 pub use middleware::Middleware;
 pub use pagination::{ItemStream, ListQuery, Page};
+pub use response::decode_json;
 pub use retry::RetryPolicy;
 pub use values::{
     AlarmTime, ClockTime, FitbitDate, ListBound, LocalDateTime, NumericString, ParseValueError, UnitSystem,
