@@ -41,6 +41,11 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// Never retry (a 401 `expired_token` is still refreshed and retried once).
+    ///
+    /// This bounds the client's own retries. Below it, reqwest (as the
+    /// client configures it by default) still resends, at most twice, a
+    /// request that an HTTP/2 server refused before processing it
+    /// (`REFUSED_STREAM`, or a graceful `GOAWAY`).
     pub fn none() -> Self {
         Self { max_attempts: 1, max_rate_limit_retries: 0, ..Self::default() }
     }
