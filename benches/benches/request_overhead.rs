@@ -7,7 +7,10 @@
 //!
 //! Two references split the overhead: a plain GET whose body is then decoded
 //! into the same `ProfileResponse` (the cost of the typed answer alone), and
-//! the client with a static token instead of the session.
+//! the client with a static token instead of the session. A control measures
+//! the noise: the floor again, with a reqwest client of its own. Throughput
+//! is "equal within noise" when its ratio is no further from 1 than the
+//! control's middle half reaches.
 //!
 //! Criterion measures time per request (the inverse of throughput); then
 //! interleaved rounds of a fixed number of requests per case give the
@@ -32,13 +35,18 @@ use fitbit_benches::report::{Run, Spread, Summary, interleaved_rounds, measuring
 
 /// The floor: a plain reqwest GET, body read.
 const PLAIN: &str = "plain_reqwest";
+/// The floor again, with a reqwest client of its own: nothing differs, so
+/// its ratio to the floor is the noise a ratio has on this machine.
+const PLAIN_AGAIN: &str = "plain_reqwest_again";
 /// The floor plus decoding the body into `ProfileResponse`.
 const PLAIN_TYPED: &str = "plain_reqwest_typed";
 /// The generated client with a fixed token.
 const API_STATIC_TOKEN: &str = "fitbit_api_static_token";
 /// The generated client with a refreshing session: what is measured.
 const API: &str = "fitbit_api_session";
-const CASES: [&str; 4] = [PLAIN, PLAIN_TYPED, API_STATIC_TOKEN, API];
+/// The cases of the interleaved rounds (criterion measures all but the
+/// second floor).
+const CASES: [&str; 5] = [PLAIN, PLAIN_AGAIN, PLAIN_TYPED, API_STATIC_TOKEN, API];
 const CONCURRENCY: [usize; 2] = [1, 64];
 const ROUNDS: usize = 15;
 /// Requests per case and round, by concurrency: about 50 to 100 ms.
@@ -102,6 +110,18 @@ where
     RoundResult { median_latency: median(latencies), throughput: total as f64 / wall.as_secs_f64() }
 }
 
+/// Case `case`'s median latency over the floor's (case 0), round by round.
+fn latency_ratio(rounds: &[Vec<RoundResult>], case: usize) -> Option<Spread> {
+    Spread::of(
+        rounds.iter().map(|r| r[case].median_latency.as_secs_f64() / r[0].median_latency.as_secs_f64()),
+    )
+}
+
+/// Case `case`'s throughput over the floor's (case 0), round by round.
+fn throughput_ratio(rounds: &[Vec<RoundResult>], case: usize) -> Option<Spread> {
+    Spread::of(rounds.iter().map(|r| r[case].throughput / r[0].throughput))
+}
+
 /// Measures `request` as `group/id`: criterion's time per iteration is the
 /// wall time over the requests made.
 fn bench_requests<F, Fut>(
@@ -147,8 +167,8 @@ fn main() {
             }
         }
     };
-    let plain = {
-        let get = plain_get(http_client(), url.clone());
+    let plain_body_read = |http: reqwest::Client| {
+        let get = plain_get(http, url.clone());
         move || {
             let get = get.clone();
             async move {
@@ -156,6 +176,8 @@ fn main() {
             }
         }
     };
+    let plain = plain_body_read(http_client());
+    let plain_again = plain_body_read(http_client());
     let plain_typed = {
         let get = plain_get(http_client(), url.clone());
         move || {
@@ -206,6 +228,7 @@ fn main() {
         let total = requests_per_round(concurrency);
         let rounds = interleaved_rounds(ROUNDS, CASES.len(), |case| match CASES[case] {
             PLAIN => round(&runtime, concurrency, total, plain.clone()),
+            PLAIN_AGAIN => round(&runtime, concurrency, total, plain_again.clone()),
             PLAIN_TYPED => round(&runtime, concurrency, total, plain_typed.clone()),
             API_STATIC_TOKEN => round(&runtime, concurrency, total, static_token.clone()),
             _ => round(&runtime, concurrency, total, session.clone()),
@@ -215,14 +238,13 @@ fn main() {
         ));
         let floor_latency = Spread::of(rounds.iter().map(|r| r[0].median_latency.as_secs_f64()));
         let floor_throughput = Spread::of(rounds.iter().map(|r| r[0].throughput));
+        let noise = throughput_ratio(&rounds, 1);
         for (case, id) in CASES.iter().enumerate().skip(1) {
-            let latency = Spread::of(
-                rounds
-                    .iter()
-                    .map(|r| r[case].median_latency.as_secs_f64() / r[0].median_latency.as_secs_f64()),
-            );
-            let throughput = Spread::of(rounds.iter().map(|r| r[case].throughput / r[0].throughput));
-            let (Some(latency), Some(throughput)) = (latency, throughput) else { continue };
+            let (Some(latency), Some(throughput), Some(noise)) =
+                (latency_ratio(&rounds, case), throughput_ratio(&rounds, case), noise)
+            else {
+                continue;
+            };
             let absolute = Spread::of(rounds.iter().map(|r| r[case].median_latency.as_secs_f64()));
             let requests = Spread::of(rounds.iter().map(|r| r[case].throughput));
             summary.line(format!(
@@ -234,9 +256,9 @@ fn main() {
             ));
             if *id == API {
                 summary.line(format!(
-                    "  target {API} latency ≤ 1.10×: {}; throughput equal within noise: {}",
+                    "  target {API} latency ≤ 1.10×: {}; throughput equal within noise (as far from 1 as {PLAIN_AGAIN}'s middle half at most): {}",
                     verdict(latency.median <= 1.10),
-                    verdict(throughput.low <= 1.0 && 1.0 <= throughput.high),
+                    verdict(throughput.equal_within_noise(&noise)),
                 ));
             }
         }
@@ -270,14 +292,18 @@ fn server_bound(runtime: &tokio::runtime::Runtime, summary: &mut Summary) {
         .http_client(http_client())
         .build()
         .expect("a client");
-    let plain_http = http_client();
-    let plain = move || {
-        let (http, url) = (plain_http.clone(), url.clone());
-        async move {
-            let answer = http.get(url).bearer_auth(TOKEN).send().await.expect("a loopback answer");
-            assert!(!answer.error_for_status().expect("200").bytes().await.expect("a body").is_empty());
+    let plain_body_read = |http: reqwest::Client| {
+        let url = url.clone();
+        move || {
+            let (http, url) = (http.clone(), url.clone());
+            async move {
+                let answer = http.get(url).bearer_auth(TOKEN).send().await.expect("a loopback answer");
+                assert!(!answer.error_for_status().expect("200").bytes().await.expect("a body").is_empty());
+            }
         }
     };
+    let plain = plain_body_read(http_client());
+    let plain_again = plain_body_read(http_client());
     let api = move || {
         let client = client.clone();
         async move {
@@ -286,29 +312,30 @@ fn server_bound(runtime: &tokio::runtime::Runtime, summary: &mut Summary) {
         }
     };
     let (concurrency, total) = (SERVER_BOUND_CONCURRENCY, SERVER_BOUND_REQUESTS);
-    let rounds = interleaved_rounds(ROUNDS, 2, |case| match case {
+    // Cases: the floor, the floor again (the noise), the session client.
+    let rounds = interleaved_rounds(ROUNDS, 3, |case| match case {
         0 => round(runtime, concurrency, total, plain.clone()),
+        1 => round(runtime, concurrency, total, plain_again.clone()),
         _ => round(runtime, concurrency, total, api.clone()),
     });
-    let latency = Spread::of(
-        rounds.iter().map(|r| r[1].median_latency.as_secs_f64() / r[0].median_latency.as_secs_f64()),
-    );
-    let throughput = Spread::of(rounds.iter().map(|r| r[1].throughput / r[0].throughput));
     let requests =
         |case: usize| Spread::of(rounds.iter().map(|r| r[case].throughput)).map_or(0.0, |s| s.median);
-    if let (Some(latency), Some(throughput)) = (latency, throughput) {
+    if let (Some(latency), Some(throughput), Some(noise)) =
+        (latency_ratio(&rounds, 2), throughput_ratio(&rounds, 2), throughput_ratio(&rounds, 1))
+    {
         summary.line(format!(
             "{concurrency} concurrent tasks, server answering after {} ms, interleaved rounds of {total} requests per case, ratios to {PLAIN}:",
             SERVER_DELAY.as_millis()
         ));
+        summary.line(format!("  {PLAIN_AGAIN}: throughput {noise}   [{:.0} requests/s]", requests(1)));
         summary.line(format!(
             "  {API}: median latency {latency}; throughput {throughput}   [{:.0} vs {:.0} requests/s]",
-            requests(1),
+            requests(2),
             requests(0),
         ));
         summary.line(format!(
-            "  server-bound: {API} throughput equal within noise: {}",
-            verdict(throughput.low <= 1.0 && 1.0 <= throughput.high),
+            "  server-bound: {API} throughput equal within noise (as far from 1 as {PLAIN_AGAIN}'s middle half at most): {}",
+            verdict(throughput.equal_within_noise(&noise)),
         ));
     }
     drop(server);

@@ -153,6 +153,18 @@ impl Spread {
     }
 }
 
+impl Spread {
+    /// Whether this ratio to the floor is equal to 1 within noise: its median
+    /// is no further from 1 than the rounds of `control` reach, the ratio of
+    /// a second, identical floor to the floor (so nothing but the machine
+    /// moves it). The control's middle half is the noise; its median, away
+    /// from 1 by chance, widens the band rather than shifting it.
+    pub fn equal_within_noise(&self, control: &Spread) -> bool {
+        let noise = (control.low - 1.0).abs().max((control.high - 1.0).abs());
+        (self.median - 1.0).abs() <= noise
+    }
+}
+
 impl std::fmt::Display for Spread {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -227,5 +239,34 @@ impl Summary {
             println!("{line}");
         }
         println!();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spread(values: &[f64]) -> Spread {
+        Spread::of(values.iter().copied()).expect("values")
+    }
+
+    #[test]
+    fn spread_takes_the_median_and_quartiles_of_the_rounds() {
+        let s = spread(&[1.4, 1.0, 1.2, 1.1, 1.3]);
+        assert_eq!((s.median, s.low, s.high, s.rounds), (1.2, 1.1, 1.3, 5));
+        assert_eq!(Spread::of([]), None);
+    }
+
+    #[test]
+    fn equal_within_noise_compares_with_the_control_rounds() {
+        // Nothing differs between the floors: their ratios stray 3 % from 1.
+        let control = spread(&[0.96, 0.97, 1.0, 1.03, 1.04]);
+        assert!(spread(&[0.96, 0.98, 0.99, 1.0, 1.05]).equal_within_noise(&control));
+        assert!(spread(&[0.97, 0.97, 0.97]).equal_within_noise(&control));
+        assert!(!spread(&[0.90, 0.92, 0.93]).equal_within_noise(&control));
+        assert!(!spread(&[1.05, 1.06, 1.07]).equal_within_noise(&control));
+        // A noisier machine gives a wider band.
+        let noisy = spread(&[0.80, 0.85, 1.0, 1.06, 1.10]);
+        assert!(spread(&[0.90, 0.92, 0.93]).equal_within_noise(&noisy));
     }
 }
