@@ -110,6 +110,12 @@ where
     RoundResult { median_latency: median(latencies), throughput: total as f64 / wall.as_secs_f64() }
 }
 
+/// The floor's request: a plain reqwest GET with the bearer header, body read.
+async fn plain_get(http: reqwest::Client, url: String) -> bytes::Bytes {
+    let answer = http.get(url).bearer_auth(TOKEN).send().await.expect("a loopback answer");
+    answer.error_for_status().expect("200").bytes().await.expect("a body")
+}
+
 /// Case `case`'s median latency over the floor's (case 0), round by round.
 fn latency_ratio(rounds: &[Vec<RoundResult>], case: usize) -> Option<Spread> {
     Spread::of(
@@ -158,33 +164,23 @@ fn main() {
     let with_session = api(fitbit_api::Client::builder().authorizer(session(&base_url)));
     let with_static_token = api(fitbit_api::Client::builder().bearer_token(TOKEN));
 
-    let plain_get = |http: reqwest::Client, url: String| {
+    // The floor as a case, for a server's URL and a reqwest client.
+    let plain_body_read = |url: String, http: reqwest::Client| {
         move || {
-            let (http, url) = (http.clone(), url.clone());
+            let (url, http) = (url.clone(), http.clone());
             async move {
-                let answer = http.get(url).bearer_auth(TOKEN).send().await.expect("a loopback answer");
-                answer.error_for_status().expect("200").bytes().await.expect("a body")
+                assert!(!plain_get(http, url).await.is_empty());
             }
         }
     };
-    let plain_body_read = |http: reqwest::Client| {
-        let get = plain_get(http, url.clone());
-        move || {
-            let get = get.clone();
-            async move {
-                assert!(!get().await.is_empty());
-            }
-        }
-    };
-    let plain = plain_body_read(http_client());
-    let plain_again = plain_body_read(http_client());
+    let plain = plain_body_read(url.clone(), http_client());
+    let plain_again = plain_body_read(url.clone(), http_client());
     let plain_typed = {
-        let get = plain_get(http_client(), url.clone());
+        let (url, http) = (url.clone(), http_client());
         move || {
-            let get = get.clone();
+            let (url, http) = (url.clone(), http.clone());
             async move {
-                let body = get().await;
-                let profile: ProfileResponse = decode_as_the_client(&body);
+                let profile: ProfileResponse = decode_as_the_client(&plain_get(http, url).await);
                 assert!(profile.user.encoded_id.is_some());
             }
         }
@@ -264,7 +260,7 @@ fn main() {
         }
     }
     if measuring() {
-        server_bound(&runtime, &mut summary);
+        server_bound(&runtime, &mut summary, plain_body_read);
     }
     summary.print("per-request overhead");
     drop(server);
@@ -282,7 +278,12 @@ const SERVER_BOUND_REQUESTS: u64 = 3_000;
 /// rather than the CPU sets the pace, does the client keep up with plain
 /// reqwest? A lock or a queue in the client would show here as lower
 /// throughput; CPU overhead alone would not.
-fn server_bound(runtime: &tokio::runtime::Runtime, summary: &mut Summary) {
+fn server_bound<P, F, Fut>(runtime: &tokio::runtime::Runtime, summary: &mut Summary, plain_body_read: P)
+where
+    P: Fn(String, reqwest::Client) -> F,
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
     let server = runtime.block_on(FixedBodyServer::answering_after(SERVER_DELAY)).expect("a loopback port");
     let base_url = server.base_url();
     let url = format!("{base_url}/1/user/-/profile.json");
@@ -292,18 +293,8 @@ fn server_bound(runtime: &tokio::runtime::Runtime, summary: &mut Summary) {
         .http_client(http_client())
         .build()
         .expect("a client");
-    let plain_body_read = |http: reqwest::Client| {
-        let url = url.clone();
-        move || {
-            let (http, url) = (http.clone(), url.clone());
-            async move {
-                let answer = http.get(url).bearer_auth(TOKEN).send().await.expect("a loopback answer");
-                assert!(!answer.error_for_status().expect("200").bytes().await.expect("a body").is_empty());
-            }
-        }
-    };
-    let plain = plain_body_read(http_client());
-    let plain_again = plain_body_read(http_client());
+    let plain = plain_body_read(url.clone(), http_client());
+    let plain_again = plain_body_read(url, http_client());
     let api = move || {
         let client = client.clone();
         async move {

@@ -151,9 +151,7 @@ impl Spread {
             rounds: values.len(),
         })
     }
-}
 
-impl Spread {
     /// Whether this ratio to the floor is equal to 1 within noise: its median
     /// is no further from 1 than the rounds of `control` reach, the ratio of
     /// a second, identical floor to the floor (so nothing but the machine
