@@ -116,6 +116,12 @@ async fn plain_get(http: reqwest::Client, url: String) -> bytes::Bytes {
     answer.error_for_status().expect("200").bytes().await.expect("a body")
 }
 
+/// The measured request: `get_profile` through the generated client.
+async fn typed_profile(client: fitbit_api::Client) {
+    let profile = client.get_profile().send().await.expect("a typed profile");
+    assert!(profile.user.encoded_id.is_some());
+}
+
 /// Case `case`'s median latency over the floor's (case 0), round by round.
 fn latency_ratio(rounds: &[Vec<RoundResult>], case: usize) -> Option<Spread> {
     Spread::of(
@@ -185,15 +191,7 @@ fn main() {
             }
         }
     };
-    let api_get = |client: fitbit_api::Client| {
-        move || {
-            let client = client.clone();
-            async move {
-                let profile = client.get_profile().send().await.expect("a typed profile");
-                assert!(profile.user.encoded_id.is_some());
-            }
-        }
-    };
+    let api_get = |client: fitbit_api::Client| move || typed_profile(client.clone());
     let static_token = api_get(with_static_token);
     let session = api_get(with_session);
 
@@ -295,13 +293,7 @@ where
         .expect("a client");
     let plain = plain_body_read(url.clone(), http_client());
     let plain_again = plain_body_read(url, http_client());
-    let api = move || {
-        let client = client.clone();
-        async move {
-            let profile = client.get_profile().send().await.expect("a typed profile");
-            assert!(profile.user.encoded_id.is_some());
-        }
-    };
+    let api = move || typed_profile(client.clone());
     let (concurrency, total) = (SERVER_BOUND_CONCURRENCY, SERVER_BOUND_REQUESTS);
     // Cases: the floor, the floor again (the noise), the session client.
     let rounds = interleaved_rounds(ROUNDS, 3, |case| match case {
