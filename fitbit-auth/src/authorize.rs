@@ -1,4 +1,4 @@
-//! Building the URL that sends the user's browser to Fitbit's consent page.
+//! Building the URL that sends the user's browser to the consent page (Fitbit's or Google's).
 
 use std::fmt;
 
@@ -9,22 +9,28 @@ use crate::callback::parse_callback;
 use crate::error::{AuthorizationError, Error};
 use crate::oauth_client::OAuthClient;
 use crate::pkce::PkceChallenge;
-use crate::scope::{Scope, Scopes};
+use crate::provider::Provider;
+use crate::scope::{ScopeItem, Scopes};
 use crate::secret::{AuthorizationCode, PkceVerifier};
 use crate::state::CsrfState;
 
-/// The `prompt` parameter: whether Fitbit shows the login and consent pages
-/// even when it could skip them.
+/// The `prompt` parameter: whether the server shows the login, account and
+/// consent pages even when it could skip them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Prompt {
-    /// Show neither page; fail when the user must act.
+    /// Show no page; fail when the user must act.
     None,
-    /// Always show the consent page.
+    /// Always show the consent page (with Google, also what makes it issue a
+    /// new refresh token to a user who consented before).
     Consent,
-    /// Always ask the user to log in.
+    /// Fitbit: always ask the user to log in.
     Login,
-    /// Ask to log in, then show the consent page.
+    /// Fitbit: ask to log in, then show the consent page.
     LoginConsent,
+    /// Google: let the user pick the account.
+    SelectAccount,
+    /// Google: let the user pick the account, then show the consent page.
+    SelectAccountConsent,
 }
 
 impl Prompt {
@@ -35,6 +41,16 @@ impl Prompt {
             Prompt::Consent => "consent",
             Prompt::Login => "login",
             Prompt::LoginConsent => "login consent",
+            Prompt::SelectAccount => "select_account",
+            Prompt::SelectAccountConsent => "select_account consent",
+        }
+    }
+
+    fn is_for(self, provider: Provider) -> bool {
+        match self {
+            Prompt::None | Prompt::Consent => true,
+            Prompt::Login | Prompt::LoginConsent => provider == Provider::Fitbit,
+            Prompt::SelectAccount | Prompt::SelectAccountConsent => provider == Provider::Google,
         }
     }
 }
@@ -50,6 +66,11 @@ impl fmt::Display for Prompt {
 /// Every request uses the authorization-code flow with PKCE (S256) and a
 /// random `state`; [`build`](Self::build) returns the URL together with what
 /// the callback and the code exchange need.
+///
+/// With Google ([`OAuthClient::google`]) it also asks for offline access (a
+/// refresh token: `access_type=offline`, and `prompt=consent` unless another
+/// prompt is set), and for incremental authorization
+/// (`include_granted_scopes=true`); both can be turned off.
 ///
 /// ```
 /// use fitbit_auth::{OAuthClient, Prompt, Scope};
@@ -77,21 +98,32 @@ pub struct AuthorizationRequest<'a> {
     prompt: Option<Prompt>,
     state: Option<CsrfState>,
     pkce: Option<PkceChallenge>,
+    offline: bool,
+    include_granted_scopes: bool,
 }
 
 impl<'a> AuthorizationRequest<'a> {
     pub(crate) fn new(client: &'a OAuthClient) -> Self {
-        Self { client, scopes: Scopes::new(), prompt: None, state: None, pkce: None }
+        Self {
+            client,
+            scopes: Scopes::new(),
+            prompt: None,
+            state: None,
+            pkce: None,
+            offline: true,
+            include_granted_scopes: true,
+        }
     }
 
-    /// Asks for one more scope.
-    pub fn scope(mut self, scope: Scope) -> Self {
+    /// Asks for one more scope ([`Scope`](crate::Scope) for Fitbit,
+    /// [`GoogleScope`](crate::GoogleScope) for Google).
+    pub fn scope(mut self, scope: impl ScopeItem) -> Self {
         self.scopes.insert(scope);
         self
     }
 
     /// Asks for these scopes (in addition to any already added).
-    pub fn scopes(mut self, scopes: impl IntoIterator<Item = Scope>) -> Self {
+    pub fn scopes<S: ScopeItem>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
         self.scopes.extend(scopes);
         self
     }
@@ -99,6 +131,20 @@ impl<'a> AuthorizationRequest<'a> {
     /// Sets `prompt`. Fitbit requires a redirect URI with it.
     pub fn prompt(mut self, prompt: Prompt) -> Self {
         self.prompt = Some(prompt);
+        self
+    }
+
+    /// Google: whether to ask for a refresh token (`access_type=offline`,
+    /// default on). Without one, the sign-in lasts one access token (an hour).
+    pub fn offline_access(mut self, offline: bool) -> Self {
+        self.offline = offline;
+        self
+    }
+
+    /// Google: whether the new grant adds to what the user granted this app
+    /// before (`include_granted_scopes=true`, default on).
+    pub fn include_granted_scopes(mut self, include: bool) -> Self {
+        self.include_granted_scopes = include;
         self
     }
 
@@ -114,20 +160,53 @@ impl<'a> AuthorizationRequest<'a> {
         self
     }
 
-    /// Builds the URL. Fails when no scope was asked for, or when `prompt` is
-    /// set but the client has no redirect URI.
+    /// Builds the URL. Fails when no scope was asked for, when a scope or
+    /// `prompt` belongs to the other provider, or when the redirect URI is
+    /// missing where it is needed (always for Google; with `prompt` for Fitbit).
     pub fn build(self) -> Result<PendingAuthorization, Error> {
+        let provider = self.client.provider();
         if self.scopes.is_empty() {
             return Err(Error::InvalidRequest("ask for at least one scope".into()));
         }
+        let foreign = match provider {
+            Provider::Fitbit => self.scopes.google().next().map(|s| s.to_string()),
+            Provider::Google => self.scopes.iter().next().map(|s| s.to_string()),
+        };
+        if let Some(scope) = foreign {
+            return Err(Error::InvalidRequest(format!(
+                "`{scope}` is not a scope of {}; ask for {} scopes only",
+                provider.display_name(),
+                provider.display_name()
+            )));
+        }
+        if let Some(prompt) = self.prompt.filter(|p| !p.is_for(provider)) {
+            return Err(Error::InvalidRequest(format!(
+                "{} does not know `prompt={prompt}`",
+                provider.display_name()
+            )));
+        }
         let redirect_uri = self.client.redirect_uri().map(str::to_owned);
-        if self.prompt.is_some() && redirect_uri.is_none() {
-            return Err(Error::InvalidRequest(
-                "Fitbit accepts `prompt` only together with a redirect URI".into(),
-            ));
+        if redirect_uri.is_none() {
+            if provider == Provider::Google {
+                return Err(Error::InvalidRequest(
+                    "Google needs a redirect URI (a loopback `http://127.0.0.1:<port>` for a Desktop \
+                     client, or one registered for a Web-server client)"
+                        .into(),
+                ));
+            }
+            if self.prompt.is_some() {
+                return Err(Error::InvalidRequest(
+                    "Fitbit accepts `prompt` only together with a redirect URI".into(),
+                ));
+            }
         }
         let state = self.state.unwrap_or_else(CsrfState::new_random);
         let pkce = self.pkce.unwrap_or_else(PkceChallenge::new_random);
+        let prompt = match (provider, self.prompt) {
+            // Google issues a refresh token only on a consent page it shows.
+            (Provider::Google, None) if self.offline => Some(Prompt::Consent),
+            (_, prompt) => prompt,
+        };
 
         let scope = self.scopes.to_string();
         let mut params: Vec<(&str, &str)> =
@@ -136,7 +215,13 @@ impl<'a> AuthorizationRequest<'a> {
             params.push(("redirect_uri", uri));
         }
         params.push(("state", state.as_str()));
-        if let Some(prompt) = self.prompt {
+        if provider == Provider::Google {
+            params.push(("access_type", if self.offline { "offline" } else { "online" }));
+            if self.include_granted_scopes {
+                params.push(("include_granted_scopes", "true"));
+            }
+        }
+        if let Some(prompt) = prompt {
             params.push(("prompt", prompt.as_str()));
         }
         params.push(("code_challenge", pkce.challenge()));
@@ -207,12 +292,12 @@ impl PendingAuthorization {
         self.redirect_uri.as_deref()
     }
 
-    /// The scopes asked for; Fitbit may grant fewer.
+    /// The scopes asked for; the user may grant fewer.
     pub fn requested_scopes(&self) -> &Scopes {
         &self.requested_scopes
     }
 
-    /// Checks the redirect Fitbit sent the browser to (a full URL, a path with
+    /// Checks the redirect the server sent the browser to (a full URL, a path with
     /// a query, or just the query) and extracts the code. See
     /// [`parse_callback`](crate::parse_callback).
     pub fn parse_callback(&self, redirect: &str) -> Result<AuthorizationCode, AuthorizationError> {
@@ -235,6 +320,8 @@ impl fmt::Debug for PendingAuthorization {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::google_scope::GoogleScope;
+    use crate::scope::Scope;
     use crate::secret::PkceVerifier;
 
     fn client(redirect: Option<&str>) -> OAuthClient {
@@ -309,6 +396,80 @@ mod tests {
     fn no_scope_is_an_error() {
         let err = client(None).authorization_request().build().unwrap_err();
         assert!(matches!(err, Error::InvalidRequest(_)));
+    }
+
+    fn google(redirect: Option<&str>) -> OAuthClient {
+        let mut builder = OAuthClient::google("1234-abc.apps.googleusercontent.com");
+        if let Some(uri) = redirect {
+            builder = builder.redirect_uri(uri);
+        }
+        builder.build().unwrap()
+    }
+
+    #[test]
+    fn google_urls_ask_for_offline_access_and_incremental_consent() {
+        let pending = google(Some("http://127.0.0.1:8123"))
+            .authorization_request()
+            .scopes([GoogleScope::SleepReadonly, GoogleScope::ActivityAndFitnessReadonly])
+            .state(CsrfState::new("st4te"))
+            .build()
+            .unwrap();
+        assert_eq!(pending.url().host_str(), Some("accounts.google.com"));
+        assert_eq!(pending.url().path(), "/o/oauth2/v2/auth");
+        let names: Vec<_> = query(pending.url()).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            names,
+            [
+                "client_id",
+                "response_type",
+                "scope",
+                "redirect_uri",
+                "state",
+                "access_type",
+                "include_granted_scopes",
+                "prompt",
+                "code_challenge",
+                "code_challenge_method"
+            ]
+        );
+        let params: std::collections::HashMap<_, _> = query(pending.url()).into_iter().collect();
+        assert_eq!(
+            params["scope"],
+            "https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly \
+             https://www.googleapis.com/auth/googlehealth.sleep.readonly"
+        );
+        assert_eq!(params["access_type"], "offline");
+        assert_eq!(params["prompt"], "consent");
+        assert_eq!(params["redirect_uri"], "http://127.0.0.1:8123");
+
+        let online = google(Some("http://127.0.0.1:8123"))
+            .authorization_request()
+            .scope(GoogleScope::SleepReadonly)
+            .offline_access(false)
+            .include_granted_scopes(false)
+            .prompt(Prompt::SelectAccount)
+            .build()
+            .unwrap();
+        let params: std::collections::HashMap<_, _> = query(online.url()).into_iter().collect();
+        assert_eq!(params["access_type"], "online");
+        assert_eq!(params["prompt"], "select_account");
+        assert!(!params.contains_key("include_granted_scopes"));
+    }
+
+    #[test]
+    fn each_provider_refuses_the_other_ones_scopes_prompts_and_a_missing_redirect() {
+        let err = google(Some("http://127.0.0.1:1")).authorization_request().scope(Scope::Sleep).build();
+        assert!(matches!(err, Err(Error::InvalidRequest(m)) if m.contains("not a scope of Google")));
+        let err = client(None).authorization_request().scope(GoogleScope::SleepReadonly).build();
+        assert!(matches!(err, Err(Error::InvalidRequest(m)) if m.contains("not a scope of Fitbit")));
+        let err = google(Some("http://127.0.0.1:1"))
+            .authorization_request()
+            .scope(GoogleScope::SleepReadonly)
+            .prompt(Prompt::Login)
+            .build();
+        assert!(matches!(err, Err(Error::InvalidRequest(m)) if m.contains("prompt=login")));
+        let err = google(None).authorization_request().scope(GoogleScope::SleepReadonly).build();
+        assert!(matches!(err, Err(Error::InvalidRequest(m)) if m.contains("redirect URI")));
     }
 
     #[test]

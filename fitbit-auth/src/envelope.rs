@@ -87,6 +87,10 @@ pub struct GoogleError {
     /// For example `RESOURCE_EXHAUSTED`, `PERMISSION_DENIED`, `UNAUTHENTICATED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// Typed details (`google.rpc.ErrorInfo`, `google.rpc.Help`…), each an
+    /// object with an `@type`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<serde_json::Value>,
     /// Fields this type does not know.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -147,6 +151,28 @@ impl ErrorEnvelope {
     pub fn has_error_type(&self, wanted: &str) -> bool {
         self.errors.iter().any(|e| e.error_type.as_deref() == Some(wanted))
             || self.error_type() == Some(wanted)
+    }
+
+    /// The `reason` of the first `google.rpc.ErrorInfo` detail of a Google
+    /// error, e.g. `ACCOUNT_NOT_LINKED`, `ACCESS_TOKEN_SCOPE_INSUFFICIENT`,
+    /// `SERVICE_DISABLED`, `RATE_LIMIT_EXCEEDED`.
+    ///
+    /// ```
+    /// use fitbit_auth::ErrorEnvelope;
+    ///
+    /// let body = br#"{"error":{"code":400,"message":"Account not linked","status":"FAILED_PRECONDITION",
+    ///   "details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"ACCOUNT_NOT_LINKED","domain":"health.googleapis.com"}]}}"#;
+    /// assert_eq!(ErrorEnvelope::parse(body).reason(), Some("ACCOUNT_NOT_LINKED"));
+    /// ```
+    pub fn reason(&self) -> Option<&str> {
+        let Some(ErrorField::Detailed(error)) = &self.error else { return None };
+        error.details.iter().find_map(|detail| {
+            let is_error_info = detail
+                .get("@type")
+                .and_then(|t| t.as_str())
+                .is_some_and(|t| t.ends_with("google.rpc.ErrorInfo"));
+            if is_error_info { detail.get("reason")?.as_str() } else { None }
+        })
     }
 
     /// The first meaningful `fieldName` (not `n/a`).

@@ -127,6 +127,37 @@ pub enum Error {
     #[error("the request could not be built: {0}")]
     InvalidRequest(String),
 
+    /// Google: the user granted fewer scopes than asked for (the consent page
+    /// lets them untick each one). Sign in again and ask the user to grant
+    /// the missing scopes, or accept the partial grant
+    /// (`OAuthClientBuilder::allow_partial_consent`).
+    #[error("the user granted only some of the scopes asked for; missing: {}", missing.join(" "))]
+    PartialConsent {
+        /// The scopes asked for but not granted, as sent on the wire.
+        missing: Vec<String>,
+    },
+
+    /// Google Health API, 400 `FAILED_PRECONDITION` with reason
+    /// `ACCOUNT_NOT_LINKED`: the user consented, but their Google account has
+    /// no Google Health (Fitbit) profile, for example because they have not
+    /// moved their Fitbit account to Google yet.
+    #[error(
+        "the Google account has no Fitbit / Google Health profile: the user must move their Fitbit \
+         account to this Google account (Fitbit app → Move to Google), or sign in with the Google account \
+         that holds it{}",
+        detail(.0)
+    )]
+    AccountNotLinked(ApiError),
+
+    /// Google Health API, 403 with reason `SERVICE_DISABLED`: the Google
+    /// Health API is not enabled in the app's Google Cloud project.
+    #[error(
+        "the Google Health API is not enabled in the app's Google Cloud project: enable it in the Cloud \
+         console (APIs & Services → Library → Google Health API){}",
+        detail(.0)
+    )]
+    ServiceDisabled(ApiError),
+
     /// The browser redirect carried an OAuth error or failed the `state` check.
     #[error("authorization failed: {0}")]
     Authorization(#[from] AuthorizationError),
@@ -193,6 +224,11 @@ pub enum Action {
     CheckClientCredentials,
     /// The legacy API is gone: move to the Google Health API.
     MigrateToGoogleHealthApi,
+    /// The user must link a Fitbit / Google Health profile to their Google
+    /// account (or sign in with the account that has one).
+    LinkHealthAccount,
+    /// Enable the Google Health API in the app's Google Cloud project.
+    EnableApi,
     /// Nothing sensible to do automatically; report it.
     Report,
 }
@@ -289,9 +325,19 @@ impl Error {
     pub fn from_api(api: ApiError) -> Self {
         let kind = api.envelope.error_type().map(str::to_ascii_lowercase);
         let has = |t: &str| api.envelope.has_error_type(t) || kind.as_deref() == Some(t);
+        // Google's `details[]` say why, where the status alone is too coarse.
+        let reason = api.envelope.reason().map(str::to_owned);
         match api.status {
             410 => Error::Retired { api: Some(api) },
             429 => Error::RateLimited { reset_in: api.rate_limit_reset, sent: true, api: Some(api) },
+            _ if reason.as_deref() == Some("ACCOUNT_NOT_LINKED") => Error::AccountNotLinked(api),
+            _ if reason.as_deref() == Some("SERVICE_DISABLED") => Error::ServiceDisabled(api),
+            _ if reason.as_deref() == Some("RATE_LIMIT_EXCEEDED") => {
+                Error::RateLimited { reset_in: api.rate_limit_reset, sent: true, api: Some(api) }
+            }
+            _ if reason.as_deref() == Some("ACCESS_TOKEN_SCOPE_INSUFFICIENT") => {
+                Error::MissingScope { scope: None, api }
+            }
             _ if has("expired_token") => Error::TokenExpired(api),
             _ if has("invalid_client") => Error::InvalidClient(api),
             _ if has("invalid_grant") => Error::SignInRequired {
@@ -305,7 +351,9 @@ impl Error {
             _ if has("insufficient_scope") || has("insufficient_permissions") => {
                 Error::MissingScope { scope: api.envelope.field_name().map(String::from), api }
             }
-            401 => Error::SignInRequired { reason: "Fitbit refused the credentials".into(), api: Some(api) },
+            401 => {
+                Error::SignInRequired { reason: "the server refused the credentials".into(), api: Some(api) }
+            }
             403 => Error::Forbidden(api),
             404 => Error::NotFound(api),
             409 => Error::Conflict(api),
@@ -329,6 +377,9 @@ impl Error {
             }
             Error::Authorization(AuthorizationError::AccessDenied) => Action::SignInAgain,
             Error::InvalidClient(_) => Action::CheckClientCredentials,
+            Error::PartialConsent { missing } => Action::RequestScope(Some(missing.join(" "))),
+            Error::AccountNotLinked(_) => Action::LinkHealthAccount,
+            Error::ServiceDisabled(_) => Action::EnableApi,
             Error::Forbidden(_)
             | Error::InvalidResponse { .. }
             | Error::Authorization(_)
@@ -347,13 +398,19 @@ impl Error {
             | Error::NotFound(api)
             | Error::Conflict(api)
             | Error::Api(api)
+            | Error::AccountNotLinked(api)
+            | Error::ServiceDisabled(api)
             | Error::MissingScope { api, .. }
             | Error::Validation { api, .. } => Some(api.status),
             Error::SignInRequired { api, .. } | Error::RateLimited { api, .. } | Error::Retired { api } => {
                 api.as_ref().map(|a| a.status)
             }
             Error::Transient { status, .. } | Error::InvalidResponse { status, .. } => *status,
-            Error::InvalidRequest(_) | Error::Authorization(_) | Error::Store(_) | Error::Config(_) => None,
+            Error::InvalidRequest(_)
+            | Error::PartialConsent { .. }
+            | Error::Authorization(_)
+            | Error::Store(_)
+            | Error::Config(_) => None,
         }
     }
 

@@ -1,4 +1,5 @@
-//! OAuth 2.0 for the Fitbit Web API, and the error type every fitbit-rs crate shares.
+//! OAuth 2.0 for the Fitbit Web API and the Google Health API, and the error
+//! type every fitbit-rs crate shares.
 //!
 //! - [`Error`]: one classified error for API calls and auth flows, with
 //!   [`Error::action`] saying what to do next; it parses both error envelopes
@@ -13,7 +14,9 @@
 //!
 //! - [`OAuthClient`]: the authorize URL (typed [`Scope`]s, [`Prompt`], PKCE
 //!   S256, random [`CsrfState`]), the callback check ([`parse_callback`]) and
-//!   the token, revoke and introspect endpoints.
+//!   the token, revoke and introspect endpoints, for either [`Provider`]:
+//!   Fitbit, or Google ([`OAuthClient::google`], typed [`GoogleScope`]s,
+//!   offline access, partial-consent check, non-rotating refresh tokens).
 //! - [`TokenSet`]: tokens with an absolute expiry and the scopes granted.
 //! - [`TokenStore`]: where tokens live between runs; [`FileStore`] (atomic,
 //!   0600, locked across processes) and [`MemoryStore`].
@@ -46,8 +49,10 @@ mod authorizer;
 mod callback;
 mod envelope;
 mod error;
+mod google_scope;
 mod oauth_client;
 mod pkce;
+mod provider;
 mod scope;
 mod secret;
 mod session;
@@ -64,9 +69,14 @@ pub use secret::{AccessToken, AuthorizationCode, ClientSecret, PkceVerifier, Ref
 
 pub use authorize::{AuthorizationRequest, PendingAuthorization, Prompt};
 pub use callback::parse_callback;
-pub use oauth_client::{Endpoints, FITBIT_API, FITBIT_WWW, OAuthClient, OAuthClientBuilder};
+pub use google_scope::{GOOGLE_HEALTH_SCOPE_PREFIX, GoogleScope};
+pub use oauth_client::{
+    Endpoints, FITBIT_API, FITBIT_WWW, GOOGLE_AUTHORIZE_URL, GOOGLE_REVOKE_URL, GOOGLE_TOKEN_URL,
+    OAuthClient, OAuthClientBuilder,
+};
 pub use pkce::{MAX_VERIFIER_LEN, MIN_VERIFIER_LEN, PkceChallenge, s256_challenge};
-pub use scope::{Scope, Scopes, UnknownScope};
+pub use provider::Provider;
+pub use scope::{Scope, ScopeItem, Scopes, UnknownScope};
 pub use session::{DEFAULT_REFRESH_SKEW, Session, SessionBuilder};
 pub use state::CsrfState;
 pub use store::{

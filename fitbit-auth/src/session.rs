@@ -14,6 +14,7 @@ use crate::authorize::PendingAuthorization;
 use crate::authorizer::Authorizer;
 use crate::error::Error;
 use crate::oauth_client::{OAuthClient, OAuthClientBuilder};
+use crate::provider::Provider;
 use crate::secret::{AccessToken, RefreshToken};
 use crate::store::{LockedStore, StoredCredentials, TokenStore};
 use crate::token::TokenSet;
@@ -26,7 +27,11 @@ pub const DEFAULT_REFRESH_SKEW: Duration = Duration::from_secs(5 * 60);
 ///
 /// - **Proactive refresh**: a token within the refresh skew (default 5
 ///   minutes, capped at half its lifetime) of expiry is refreshed before use.
-/// - **Reactive refresh**: after Fitbit answers `expired_token`,
+/// - **Either provider**: the [`OAuthClient`]'s [`Provider`] decides the
+///   rules (Fitbit's single-use refresh tokens, Google's kept ones); a store
+///   holding the other provider's tokens is refused, never sent to the wrong
+///   server or overwritten.
+/// - **Reactive refresh**: after the API rejects a token as expired,
 ///   [`refresh_after_rejection`](Self::refresh_after_rejection) refreshes,
 ///   unless a newer token than the rejected one is already at hand.
 /// - **Single flight**: concurrent callers share one refresh (an async mutex
@@ -152,7 +157,8 @@ impl Session {
     }
 
     /// A session using the client settings kept in `store` (see
-    /// [`ClientConfig`](crate::ClientConfig)) and Fitbit's endpoints.
+    /// [`ClientConfig`](crate::ClientConfig)) and the endpoints of the
+    /// store's provider (Fitbit when the store names none).
     pub async fn from_store(store: impl TokenStore + 'static) -> Result<Self, Error> {
         Self::from_store_with(store, |builder| builder).await
     }
@@ -164,12 +170,13 @@ impl Session {
         configure: impl FnOnce(OAuthClientBuilder) -> OAuthClientBuilder,
     ) -> Result<Self, Error> {
         let record = store.load().await?;
+        let provider = record.provider();
         let client = record.client.ok_or_else(|| {
             Error::Config(
                 "the token store holds no client id; sign in with your app's client id first".into(),
             )
         })?;
-        let oauth = configure(client.oauth_client_builder()).build()?;
+        let oauth = configure(client.oauth_client_builder_for(provider)).build()?;
         Ok(Self::new(oauth, store))
     }
 
@@ -260,6 +267,10 @@ impl Session {
         let _flight = self.inner.single_flight.lock().await;
         let mut locked = self.inner.store.lock().await?;
         let mut record = locked.load().await?;
+        if record.token.is_some() {
+            self.check_provider(&record)?;
+        }
+        record.provider = Some(self.provider());
         record.token = Some(tokens.clone());
         locked.save(&record).await?;
         drop(locked);
@@ -303,6 +314,7 @@ impl Session {
         let mut locked = self.inner.store.lock().await?;
         // Another process may have refreshed while we waited for the lock.
         let mut record = locked.load().await?;
+        self.check_provider(&record)?;
         let mut basis = record.token.clone().ok_or_else(not_signed_in)?;
         if self.is_usable(&basis, rejected) {
             tracing::debug!(user_id = user(&basis), "the store already holds a fresh token; using it");
@@ -375,13 +387,25 @@ impl Session {
         basis: &TokenSet,
         mut fresh: TokenSet,
     ) -> Result<TokenSet, Error> {
-        // RFC 6749 §6: without a new refresh token the old one stays valid.
+        // RFC 6749 §6: without a new refresh token the old one stays valid
+        // (Google's normal answer; Fitbit always sends a new one).
         if fresh.refresh_token.is_none() {
             fresh.refresh_token = basis.refresh_token.clone();
+            fresh.refresh_token_expires_at = basis.refresh_token_expires_at;
         }
         // Fitbit's answers may omit `scope`; the grant did not change.
         if fresh.scopes.is_empty() {
             fresh.scopes = basis.scopes.clone();
+        }
+        let lost = fresh.scopes.missing_names(&basis.scopes);
+        if self.provider() == Provider::Google && !lost.is_empty() {
+            // The user withdrew part of the grant in their Google account. The
+            // token still works for the rest: keep it, record the truth, say so.
+            tracing::warn!(
+                missing = %lost.join(" "),
+                "the refreshed token no longer carries every scope granted at sign-in; \
+                 calls that need the missing ones will fail until the user signs in again"
+            );
         }
         if fresh.user_id.is_none() {
             fresh.user_id = basis.user_id.clone();
@@ -396,7 +420,12 @@ impl Session {
             return Err(err);
         }
         drop(locked);
-        tracing::info!(user_id = user(&fresh), expires_at = %fresh.expires_at, "refreshed the Fitbit access token");
+        tracing::info!(
+            user_id = user(&fresh),
+            provider = %self.provider(),
+            expires_at = %fresh.expires_at,
+            "refreshed the access token"
+        );
         self.adopt(&fresh);
         Ok(fresh)
     }
@@ -429,7 +458,11 @@ impl Session {
 
     /// First use: read the store without notifying observers (nothing changed).
     async fn load_into_cache(&self) -> Result<Option<TokenSet>, Error> {
-        let Some(tokens) = self.inner.store.load().await?.token else {
+        let record = self.inner.store.load().await?;
+        if record.token.is_some() {
+            self.check_provider(&record)?;
+        }
+        let Some(tokens) = record.token else {
             return Ok(None);
         };
         let mut current = self.inner.current.lock().unwrap_or_else(PoisonError::into_inner);
@@ -457,6 +490,28 @@ impl Session {
     }
 }
 
+impl Session {
+    /// The provider this session signs in with.
+    pub fn provider(&self) -> Provider {
+        self.inner.oauth.provider()
+    }
+
+    /// Refuses a record that belongs to the other provider: its tokens must
+    /// never be sent to the wrong server or overwritten.
+    fn check_provider(&self, record: &StoredCredentials) -> Result<(), Error> {
+        let (stored, ours) = (record.provider(), self.provider());
+        if stored == ours {
+            return Ok(());
+        }
+        Err(Error::Config(format!(
+            "the token store holds {} tokens, but this session signs in with {}; use a separate token file \
+             for each provider",
+            stored.display_name(),
+            ours.display_name()
+        )))
+    }
+}
+
 fn is_refusal(err: &Error) -> bool {
     matches!(err, Error::SignInRequired { .. } | Error::Conflict(_))
 }
@@ -473,6 +528,7 @@ impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let user_id = self.cached().and_then(|t| t.user_id);
         f.debug_struct("Session")
+            .field("provider", &self.provider())
             .field("client_id", &self.inner.oauth.client_id())
             .field("user_id", &user_id)
             .field("store", &self.inner.store)

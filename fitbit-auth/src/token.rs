@@ -56,6 +56,11 @@ pub struct TokenSet {
     /// When the answer arrived; bounds the refresh skew for short-lived tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub obtained_at: Option<DateTime<Utc>>,
+    /// When the refresh token stops working, for grants that say so
+    /// (Google's `refresh_token_expires_in`, e.g. 7 days for an app whose
+    /// consent screen is in Testing). `None`: no limit was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_expires_at: Option<DateTime<Utc>>,
 }
 
 fn bearer() -> String {
@@ -80,6 +85,14 @@ impl TokenSet {
         let expires_at = received_at
             .checked_add_signed(chrono::Duration::seconds(expires_in))
             .ok_or_else(|| invalid("`expires_in` is out of range"))?;
+        let refresh_token_expires_at = match fields.get("refresh_token_expires_in") {
+            None | Some(Value::Null) => None,
+            Some(value) => {
+                let seconds = seconds(value)
+                    .ok_or_else(|| invalid("`refresh_token_expires_in` is not a number of seconds"))?;
+                received_at.checked_add_signed(chrono::Duration::seconds(seconds))
+            }
+        };
         Ok(TokenSet {
             access_token: AccessToken::new(access_token),
             refresh_token: optional_string(&fields, "refresh_token")?
@@ -90,6 +103,7 @@ impl TokenSet {
             token_type: optional_string(&fields, "token_type")?.unwrap_or_else(bearer),
             expires_at,
             obtained_at: Some(received_at),
+            refresh_token_expires_at,
         })
     }
 
@@ -317,6 +331,20 @@ mod tests {
         assert_eq!(legacy.user_id.as_deref(), Some("26FWFL"));
         assert!(current.refresh_token.is_some());
         assert_eq!(current.token_type, "Bearer");
+    }
+
+    #[test]
+    fn a_limited_refresh_token_lifetime_is_read() {
+        let body =
+            br#"{"access_token":"a","expires_in":3599,"refresh_token":"r","refresh_token_expires_in":604799,
+            "scope":"https://www.googleapis.com/auth/googlehealth.sleep.readonly","token_type":"Bearer"}"#;
+        let tokens = TokenSet::from_token_response(body, at(0)).unwrap();
+        assert_eq!(tokens.refresh_token_expires_at, Some(at(0) + chrono::Duration::seconds(604_799)));
+        assert!(tokens.scopes.contains_google(crate::GoogleScope::SleepReadonly));
+        let json = serde_json::to_value(&tokens).unwrap();
+        assert_eq!(serde_json::from_value::<TokenSet>(json).unwrap(), tokens);
+        let bad = br#"{"access_token":"a","expires_in":3599,"refresh_token_expires_in":"never"}"#;
+        assert!(matches!(TokenSet::from_token_response(bad, at(0)), Err(Error::InvalidResponse { .. })));
     }
 
     #[test]

@@ -17,6 +17,7 @@ fn tokens() -> TokenSet {
         token_type: "Bearer".into(),
         expires_at: Utc.with_ymd_and_hms(2026, 3, 1, 20, 0, 0).unwrap(),
         obtained_at: Some(Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()),
+        refresh_token_expires_at: None,
     }
 }
 

@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 
 use crate::error::Error;
 use crate::oauth_client::{OAuthClient, OAuthClientBuilder};
+use crate::provider::Provider;
 use crate::secret::ClientSecret;
 use crate::token::TokenSet;
 
@@ -96,6 +97,10 @@ impl<T: TokenStore + ?Sized> TokenStoreExt for T {}
 /// no secret and only the names of the `extra` fields.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StoredCredentials {
+    /// Whose client and tokens these are. Records written before providers
+    /// existed have none: they are Fitbit's (see [`provider`](Self::provider)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<Provider>,
     /// The app: client id, optional secret, redirect URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client: Option<ClientConfig>,
@@ -110,13 +115,20 @@ pub struct StoredCredentials {
 impl StoredCredentials {
     /// Whether nothing is stored.
     pub fn is_empty(&self) -> bool {
-        self.client.is_none() && self.token.is_none() && self.extra.is_empty()
+        self.provider.is_none() && self.client.is_none() && self.token.is_none() && self.extra.is_empty()
+    }
+
+    /// The provider the record belongs to; Fitbit when it says none (a file
+    /// written before Google sign-in existed).
+    pub fn provider(&self) -> Provider {
+        self.provider.unwrap_or_default()
     }
 }
 
 impl fmt::Debug for StoredCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StoredCredentials")
+            .field("provider", &self.provider)
             .field("client", &self.client)
             .field("token", &self.token)
             .field("extra", &self.extra.keys().collect::<Vec<_>>())
@@ -124,10 +136,10 @@ impl fmt::Debug for StoredCredentials {
     }
 }
 
-/// A Fitbit app's OAuth client settings, as kept in a token store.
+/// An app's OAuth client settings (Fitbit or Google), as kept in a token store.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientConfig {
-    /// The OAuth 2.0 client id from dev.fitbit.com.
+    /// The OAuth 2.0 client id (from dev.fitbit.com, or the Google Cloud console).
     pub client_id: String,
     /// The client secret (server and personal apps); `Debug` redacts it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -144,10 +156,17 @@ impl ClientConfig {
     }
 
     /// An [`OAuthClient`] builder preset with these settings (Fitbit's
-    /// endpoints; change them on the builder).
+    /// endpoints; set the provider or endpoints on the builder).
     pub fn oauth_client_builder(&self) -> OAuthClientBuilder {
-        let mut builder =
-            OAuthClient::builder(&self.client_id).maybe_client_secret(self.client_secret.clone());
+        self.oauth_client_builder_for(Provider::Fitbit)
+    }
+
+    /// An [`OAuthClient`] builder preset with these settings and `provider`'s
+    /// rules and endpoints.
+    pub fn oauth_client_builder_for(&self, provider: Provider) -> OAuthClientBuilder {
+        let mut builder = OAuthClient::builder(&self.client_id)
+            .provider(provider)
+            .maybe_client_secret(self.client_secret.clone());
         if let Some(uri) = &self.redirect_uri {
             builder = builder.redirect_uri(uri);
         }
