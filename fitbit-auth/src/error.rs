@@ -19,7 +19,7 @@ pub const RATE_LIMIT_RESET_HEADER: &str = "fitbit-rate-limit-reset";
 /// Built from HTTP answers with [`Error::from_response`], from the generated
 /// client's errors with `From<progenitor_client::Error<ErrorEnvelope>>`, and by
 /// the auth flows. Messages never include tokens or secrets.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// 401 `expired_token`: the access token expired. The client refreshes and

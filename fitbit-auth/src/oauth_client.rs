@@ -199,7 +199,7 @@ pub struct OAuthClientBuilder {
 enum EndpointChoice {
     ProviderDefault,
     UnderBase(String),
-    Given(Endpoints),
+    Given(Box<Endpoints>),
 }
 
 impl OAuthClientBuilder {
@@ -240,7 +240,7 @@ impl OAuthClientBuilder {
 
     /// Uses these endpoints.
     pub fn endpoints(mut self, endpoints: Endpoints) -> Self {
-        self.endpoints = EndpointChoice::Given(endpoints);
+        self.endpoints = EndpointChoice::Given(Box::new(endpoints));
         self
     }
 
@@ -276,7 +276,7 @@ impl OAuthClientBuilder {
         let endpoints = match self.endpoints {
             EndpointChoice::ProviderDefault => Endpoints::for_provider(self.provider),
             EndpointChoice::UnderBase(base) => Endpoints::with_base_for(self.provider, &base)?,
-            EndpointChoice::Given(endpoints) => endpoints,
+            EndpointChoice::Given(endpoints) => *endpoints,
         };
         let http = match self.http {
             Some(http) => http,
