@@ -15,6 +15,7 @@ use crate::client::Client;
 use crate::data_type::DataType;
 use crate::error::classify_for;
 use crate::names::DataTypeName;
+use crate::paging::token_pages;
 
 /// A daily rollup of one data type over a range of civil days, from
 /// [`Client::daily_roll_up`]. Read it page by page ([`pages`](Self::pages))
@@ -84,33 +85,16 @@ impl DailyRollUp {
         self
     }
 
-    /// The pages, in order. A page token the server repeats ends the stream
-    /// with [`Error::InvalidResponse`] rather than looping.
+    /// The pages, in order (see [`crate::ListPoints::pages`] for how paging
+    /// ends).
     pub fn pages(self) -> impl Stream<Item = Result<DailyRollUpDataPointsResponse, Error>> + Send + 'static {
-        struct Cursor {
-            rollup: DailyRollUp,
-            token: Option<String>,
-            seen: std::collections::HashSet<String>,
-            done: bool,
-        }
-        let cursor = Cursor { rollup: self, token: None, seen: Default::default(), done: false };
-        futures::stream::try_unfold(cursor, |mut cursor| async move {
-            if cursor.done {
-                return Ok(None);
+        token_pages(move |token| {
+            let rollup = self.clone();
+            async move {
+                let page = rollup.fetch(&token).await?;
+                let next = next_page_token(&page);
+                Ok((page, next))
             }
-            let page = cursor.rollup.fetch(cursor.token.as_deref().unwrap_or_default()).await?;
-            match next_page_token(&page) {
-                Some(token) if !cursor.seen.insert(token.clone()) => {
-                    return Err(Error::InvalidResponse {
-                        status: Some(200),
-                        message: "the daily rollup repeated a page token; stopping rather than looping"
-                            .into(),
-                    });
-                }
-                Some(token) => cursor.token = Some(token),
-                None => cursor.done = true,
-            }
-            Ok(Some((page, cursor)))
         })
     }
 

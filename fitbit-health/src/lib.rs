@@ -60,6 +60,8 @@ mod data_type;
 mod error;
 mod filter;
 pub mod names;
+mod paging;
+mod points;
 mod retry;
 mod tcx;
 
@@ -70,6 +72,7 @@ pub use data_type::{Capabilities, DataType, RecordKind, UnknownDataType};
 pub use error::{ResultExt, classify, classify_for};
 pub use filter::{Bound, Filter, FilterError};
 pub use names::{DataPointName, DataTypeName};
+pub use points::{PointsQuery, RollUp};
 pub use retry::RetryConfig;
 
 /// Google's official Health API client, as this crate uses it.
