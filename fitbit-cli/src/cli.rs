@@ -12,12 +12,16 @@ use url::Url;
 
 use crate::config::{DEFAULT_API_URL, DEFAULT_AUTHORIZE_URL, DEFAULT_TIMEOUT_SECS};
 
+/// The heading of the options only the legacy Fitbit Web API commands read.
+const LEGACY: &str = "Legacy Fitbit Web API options";
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  failure (for example a busy port, a sign-in time-out, a token-file or network setup problem)
   2  usage: wrong or missing arguments
-  3  sign-in required: not signed in, consent denied, the refresh token was refused, or a scope is missing
+  3  sign-in required: not signed in, consent denied or partial, the refresh token was refused, a scope is
+     missing, or the Google account holds no Fitbit data
   4  rate limited: the hourly quota is spent (with --fail-fast, or when the reset is too far away)
   5  temporary failure: Fitbit's servers or the network; retry later
   6  retired: Fitbit answered 410 Gone; the legacy Web API is shut down (move to the Google Health API)
@@ -26,7 +30,11 @@ Environment:
   FITBIT_TOKEN_FILE, FITBIT_API_URL, FITBIT_AUTHORIZE_URL, FITBIT_UNITS stand in for the global options;
   FITBIT_CLIENT_ID, FITBIT_CLIENT_SECRET and FITBIT_REDIRECT_URI for the options of `fitbit login`.
   FITBIT_CLIENT_SECRET also supplies the secret to the other commands when the token file has none.
-  FITBIT_VERIFICATION_CODE stands in for `fitbit webhook serve --verification-code`.";
+  FITBIT_VERIFICATION_CODE stands in for `fitbit webhook serve --verification-code`.
+  `fitbit health`: FITBIT_HEALTH_TOKEN_FILE (default <user config dir>/fitbit/google-credentials.json;
+  --token-file on the command line wins), FITBIT_GOOGLE_CLIENT_ID, FITBIT_GOOGLE_CLIENT_SECRET,
+  FITBIT_GOOGLE_REDIRECT_URI, and for stand-ins FITBIT_HEALTH_API_URL, FITBIT_GOOGLE_AUTHORIZE_URL,
+  FITBIT_GOOGLE_TOKEN_URL, FITBIT_GOOGLE_REVOKE_URL.";
 
 /// `fitbit`: sign in to the Fitbit Web API and call it.
 #[derive(Debug, Parser)]
@@ -57,12 +65,13 @@ pub struct GlobalArgs {
         global = true,
         env = "FITBIT_TOKEN_FILE",
         value_name = "PATH",
-        help = "The token file [default: <user config dir>/fitbit/credentials.json]"
+        help = "The token file [default: <user config dir>/fitbit/credentials.json; for `fitbit health`, \
+                FITBIT_HEALTH_TOKEN_FILE or <user config dir>/fitbit/google-credentials.json]"
     )]
     pub token_file: Option<PathBuf>,
 
     /// The API's base URL; also serves /oauth2/token, /oauth2/revoke and /1.1/oauth2/introspect
-    #[arg(long, global = true, env = "FITBIT_API_URL", value_name = "URL", default_value = DEFAULT_API_URL)]
+    #[arg(long, global = true, env = "FITBIT_API_URL", value_name = "URL", default_value = DEFAULT_API_URL, help_heading = LEGACY)]
     pub api_url: Url,
 
     /// The consent page the browser is sent to
@@ -71,17 +80,18 @@ pub struct GlobalArgs {
         global = true,
         env = "FITBIT_AUTHORIZE_URL",
         value_name = "URL",
-        default_value = DEFAULT_AUTHORIZE_URL
+        default_value = DEFAULT_AUTHORIZE_URL,
+        help_heading = LEGACY
     )]
     pub authorize_url: Url,
 
     /// Unit system of the answers and of the values sent (the Accept-Language header):
     /// metric, en_US or en_GB [default: Fitbit's, metric]
-    #[arg(long, global = true, env = "FITBIT_UNITS", value_name = "UNITS", value_parser = parse_units)]
+    #[arg(long, global = true, env = "FITBIT_UNITS", value_name = "UNITS", value_parser = parse_units, help_heading = LEGACY)]
     pub units: Option<UnitSystem>,
 
     /// Fail at once (exit 4) when the hourly rate limit is spent, instead of waiting for the reset
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = LEGACY)]
     pub fail_fast: bool,
 }
 
@@ -115,6 +125,9 @@ pub enum Builtin {
     /// Receive Fitbit's webhook notifications locally (subscriber verification and signatures)
     #[command(subcommand)]
     Webhook(WebhookCommand),
+
+    /// The Google Health API (where Fitbit data lives now): Google sign-in, profile, devices, data points
+    Health(Box<crate::health::HealthArgs>),
 }
 
 /// `fitbit login`.
@@ -245,7 +258,7 @@ mod tests {
         let command = command(crate::api_commands::commands());
         command.clone().debug_assert();
         let names: Vec<_> = command.get_subcommands().map(|c| c.get_name().to_string()).collect();
-        for builtin in ["login", "token", "profile", "webhook"] {
+        for builtin in ["login", "token", "profile", "webhook", "health"] {
             assert_eq!(names.iter().filter(|n| *n == builtin).count(), 1, "{builtin} is one command");
         }
         assert!(names.iter().any(|n| n == "heart-rate-intraday"), "{names:?}");

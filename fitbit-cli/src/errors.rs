@@ -88,10 +88,39 @@ impl fmt::Display for CliError {
     }
 }
 
+/// Which sign-in an error's hint points to: the commands and console differ
+/// between Fitbit and Google.
+#[derive(Debug, Clone, Copy)]
+pub struct SignIn {
+    /// The command that signs in.
+    pub login: &'static str,
+    /// Where the app's client id and secret are managed.
+    pub console: &'static str,
+    /// Whose consent page the user saw.
+    pub server: &'static str,
+}
+
+/// The legacy Fitbit sign-in.
+pub const FITBIT: SignIn = SignIn { login: "fitbit login", console: "dev.fitbit.com", server: "Fitbit" };
+
+/// The Google sign-in of `fitbit health`.
+pub const GOOGLE: SignIn = SignIn {
+    login: "fitbit health login",
+    console: "the Google Cloud console (APIs & Services → Credentials)",
+    server: "Google",
+};
+
 impl From<Error> for CliError {
     fn from(err: Error) -> Self {
+        Self::from_sdk(err, &FITBIT)
+    }
+}
+
+impl CliError {
+    /// An SDK error, with a hint that names `sign_in`'s commands.
+    pub fn from_sdk(err: Error, sign_in: &SignIn) -> Self {
         let exit = exit_for(&err);
-        let hint = hint_for(&err);
+        let hint = hint_for(&err, sign_in);
         CliError { message: err.to_string(), hint, exit }
     }
 }
@@ -103,6 +132,8 @@ pub fn exit_for(err: &Error) -> Exit {
         | Error::TokenExpired(_)
         | Error::MissingScope { .. }
         | Error::InvalidClient(_)
+        | Error::PartialConsent { .. }
+        | Error::AccountNotLinked(_)
         | Error::Authorization(_) => Exit::SignIn,
         Error::RateLimited { .. } => Exit::RateLimited,
         Error::Transient { .. } => Exit::Transient,
@@ -113,20 +144,21 @@ pub fn exit_for(err: &Error) -> Exit {
 }
 
 /// What to do, from [`Error::action`].
-pub fn hint_for(err: &Error) -> Option<String> {
+pub fn hint_for(err: &Error, sign_in: &SignIn) -> Option<String> {
+    let SignIn { login, console, server } = sign_in;
     if let Error::Authorization(reason) = err {
         return Some(match reason {
             AuthorizationError::AccessDenied => {
-                "run `fitbit login` again and allow access on Fitbit's consent page".into()
+                format!("run `{login}` again and allow access on {server}'s consent page")
             }
-            AuthorizationError::OAuth { .. } => {
+            AuthorizationError::OAuth { .. } => format!(
                 "check the client id, the redirect URI (exactly as registered) and the scopes, \
-                 then run `fitbit login` again"
-                    .into()
-            }
-            _ => "run `fitbit login` again; if this repeats, something other than Fitbit is \
-                  calling the sign-in address on this machine"
-                .into(),
+                 then run `{login}` again"
+            ),
+            _ => format!(
+                "run `{login}` again; if this repeats, something other than {server} is \
+                 calling the sign-in address on this machine"
+            ),
         });
     }
     if let Error::Store(_) = err {
@@ -134,13 +166,13 @@ pub fn hint_for(err: &Error) -> Option<String> {
     }
     Some(match err.action() {
         Action::RefreshAndRetry => "run the command again; the access token is refreshed first".into(),
-        Action::SignInAgain => "run `fitbit login` again".into(),
+        Action::SignInAgain => format!("run `{login}` again"),
         Action::RequestScope(Some(scope)) => {
             format!(
-                "run `fitbit login` again and grant the `{scope}` scope (all scopes are asked for by default)"
+                "run `{login}` again and grant `{scope}` on the consent page (asking for it with --scope)"
             )
         }
-        Action::RequestScope(None) => "run `fitbit login` again and grant the scope this call needs".into(),
+        Action::RequestScope(None) => format!("run `{login}` again and grant the scope this call needs"),
         Action::WaitAndRetry(Some(reset)) => format!(
             "wait {} for the hourly quota to reset (around {}), then retry",
             human_duration(reset),
@@ -149,9 +181,20 @@ pub fn hint_for(err: &Error) -> Option<String> {
         Action::WaitAndRetry(None) => "wait for the hourly quota to reset, then retry".into(),
         Action::RetryLater => "retry later".into(),
         Action::FixRequest => "check the command's arguments (see `--help`)".into(),
-        Action::CheckClientCredentials => "check the app's client id and secret on dev.fitbit.com, then run \
-                                           `fitbit login --client-id <ID>` again"
-            .into(),
+        Action::CheckClientCredentials => {
+            format!(
+                "check the app's client id and secret on {console}, then run `{login} --client-id <ID>` again"
+            )
+        }
+        Action::LinkHealthAccount => format!(
+            "the Google account has no Fitbit data: move the Fitbit account to Google in the Fitbit app \
+             (or sign in with the Google account that holds it), then run `{login}` again"
+        ),
+        Action::EnableApi => {
+            "enable the Google Health API for the app's Cloud project (Google Cloud console → \
+                              APIs & Services → Library), then retry"
+                .into()
+        }
         Action::MigrateToGoogleHealthApi => {
             "move to the Google Health API (https://developers.google.com/health); \
              this endpoint will not come back"
@@ -202,6 +245,18 @@ mod tests {
         assert!(err.to_string().contains("run `fitbit login` again"), "{err}");
         let err = CliError::from(api_error(410, ""));
         assert!(err.hint.unwrap().contains("Google Health API"));
+        // Google's answers point to Google's commands and console.
+        let not_linked = api_error(
+            400,
+            r#"{"error":{"code":400,"status":"FAILED_PRECONDITION","message":"not linked",
+                "details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"ACCOUNT_NOT_LINKED"}]}}"#,
+        );
+        let err = CliError::from_sdk(not_linked, &GOOGLE);
+        assert_eq!(err.exit, Exit::SignIn);
+        assert!(err.hint.as_deref().unwrap().contains("`fitbit health login`"), "{err}");
+        let err = CliError::from_sdk(Error::PartialConsent { missing: vec!["x".into()] }, &GOOGLE);
+        assert_eq!(err.exit, Exit::SignIn);
+        assert!(err.hint.as_deref().unwrap().contains("grant `x`"), "{err}");
         // Through the client's hooks and back, the class is named once.
         let refused = Error::SignInRequired { reason: "the refresh token was refused".into(), api: None };
         let travelled = Error::from_hook_message(&refused.to_hook_message());

@@ -140,14 +140,12 @@ async fn exchange(
 /// `--no-browser`: the URL alone on stdout. Otherwise the browser, with the
 /// URL on stderr in case it does not open (and on stdout if no browser
 /// could be started at all).
-fn show_url(pending: &PendingAuthorization, no_browser: bool) -> Result<(), CliError> {
+pub(crate) fn show_url(pending: &PendingAuthorization, no_browser: bool) -> Result<(), CliError> {
     let url = pending.url().as_str();
     if !no_browser {
         match open_browser(url) {
             Ok(()) => {
-                eprintln!(
-                    "Opened Fitbit's consent page in your browser. If it did not open, visit:\n  {url}"
-                );
+                eprintln!("Opened the consent page in your browser. If it did not open, visit:\n  {url}");
                 return Ok(());
             }
             Err(reason) => eprintln!("Could not open a browser ({reason}); open this URL yourself:"),
@@ -190,7 +188,7 @@ fn open_browser(url: &str) -> Result<(), String> {
 }
 
 /// The part of an error message before any parenthesised server detail.
-fn first_clause(message: &str) -> String {
+pub(crate) fn first_clause(message: &str) -> String {
     let mut text = message.split(" (").next().unwrap_or(message).trim().to_string();
     if let Some(first) = text.get(..1) {
         text.replace_range(..1, &first.to_uppercase());

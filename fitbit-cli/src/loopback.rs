@@ -103,6 +103,7 @@ impl Callback {
 #[derive(Debug)]
 pub struct CallbackServer {
     callbacks: mpsc::Receiver<Callback>,
+    port: u16,
     _tasks: JoinSet<()>,
 }
 
@@ -119,13 +120,33 @@ impl CallbackServer {
                 Err(err) => return Err(bind_error(*addr, &err)),
             }
         }
+        let port = match listeners.first().map(TcpListener::local_addr) {
+            Some(Ok(addr)) => addr.port(),
+            Some(Err(err)) => {
+                return Err(CliError::failure(format!("could not read the listening port: {err}")));
+            }
+            None => return Err(CliError::failure("no address to listen on")),
+        };
         let (sender, callbacks) = mpsc::channel(1);
         let shared = Arc::new(Route { path: target.path.clone(), taken: AtomicBool::new(false), sender });
         let mut tasks = JoinSet::new();
         for listener in listeners {
             tasks.spawn(accept_loop(listener, shared.clone()));
         }
-        Ok(Self { callbacks, _tasks: tasks })
+        Ok(Self { callbacks, port, _tasks: tasks })
+    }
+
+    /// Listens on a free port of 127.0.0.1 for `path` (Google's Desktop
+    /// clients accept a loopback redirect on any port).
+    pub async fn bind_free_port(path: &str) -> Result<Self, CliError> {
+        let target =
+            RedirectTarget { addrs: vec![SocketAddr::new(Ipv4Addr::LOCALHOST.into(), 0)], path: path.into() };
+        Self::bind(&target).await
+    }
+
+    /// The port listened on.
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// The first callback, or `None` after `timeout`.

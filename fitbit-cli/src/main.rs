@@ -5,6 +5,8 @@
 //! fitbit token status | refresh | revoke
 //! fitbit profile
 //! fitbit webhook serve --port P --verification-code C   # a local subscriber endpoint
+//! fitbit health login --client-id ID       # the Google Health API, where Fitbit data lives now
+//! fitbit health points list --type heart-rate --from 2026-03-01 --to 2026-03-02 --all
 //! fitbit <area> <operation> [options]      # every operation of the Web API, e.g.
 //! fitbit heart-rate-intraday get-heartrate-intraday-by-date --date today --detail-level 1min
 //! ```
@@ -15,6 +17,7 @@ mod api_commands;
 mod cli;
 mod config;
 mod errors;
+mod health;
 mod login;
 mod loopback;
 mod output;
@@ -67,7 +70,29 @@ async fn run(matches: &clap::ArgMatches) -> Result<(), CliError> {
         Builtin::Token(command) => token::run(&settings, command).await,
         Builtin::Profile => profile(&settings).await,
         Builtin::Webhook(WebhookCommand::Serve(args)) => webhook::serve(&settings, args).await,
+        Builtin::Health(args) => health::run(*args, health_token_file(matches, &settings)?).await,
     }
+}
+
+/// The Google token file: `--token-file` when given on the command line,
+/// else FITBIT_HEALTH_TOKEN_FILE, else its default place. FITBIT_TOKEN_FILE
+/// names the Fitbit file and is not read here.
+fn health_token_file(
+    matches: &clap::ArgMatches,
+    settings: &Settings,
+) -> Result<std::path::PathBuf, CliError> {
+    if matches!(matches.value_source("token_file"), Some(clap::parser::ValueSource::CommandLine)) {
+        return Ok(settings.token_file.clone());
+    }
+    if let Some(path) = std::env::var_os("FITBIT_HEALTH_TOKEN_FILE").filter(|p| !p.is_empty()) {
+        return Ok(path.into());
+    }
+    fitbit_health::default_token_path().ok_or_else(|| {
+        CliError::usage(
+            "there is no user configuration directory here; give the Google token file with --token-file \
+             or FITBIT_HEALTH_TOKEN_FILE",
+        )
+    })
 }
 
 /// `fitbit <area> <operation> …`: the generated API commands, on the
