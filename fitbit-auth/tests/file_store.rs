@@ -144,3 +144,63 @@ async fn the_lock_excludes_other_handles_until_released() {
     waiting.await.unwrap();
     assert_eq!(store.load().await.unwrap(), credentials());
 }
+
+/// A token file written before Google sign-in existed names no provider: it
+/// is Fitbit's, its session signs in with Fitbit, and a Google session
+/// refuses it rather than sending its refresh token to Google or
+/// overwriting it. Saving through the Fitbit session records the provider.
+#[tokio::test]
+async fn existing_fitbit_files_keep_working_and_providers_never_mix() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("credentials.json");
+    // The exact shape of an existing file: no `provider`.
+    let old = serde_json::json!({
+        "version": 1,
+        "client": { "client_id": "23ABCD", "redirect_uri": "http://127.0.0.1:8080/callback" },
+        "token": {
+            "access_token": "old-file-access-token-0123456789", "refresh_token": "old-file-refresh-token-0123",
+            "user_id": "GGNJL9", "scope": "activity sleep", "token_type": "Bearer",
+            "expires_at": "2099-03-01T20:00:00Z", "obtained_at": "2099-03-01T12:00:00Z"
+        }
+    });
+    std::fs::write(&path, serde_json::to_vec_pretty(&old).unwrap()).unwrap();
+
+    let store = FileStore::new(&path);
+    let record = store.load().await.unwrap();
+    assert_eq!(record.provider, None);
+    assert_eq!(record.provider(), fitbit_auth::Provider::Fitbit);
+
+    let fitbit = fitbit_auth::Session::from_store(store.clone()).await.unwrap();
+    assert_eq!(fitbit.provider(), fitbit_auth::Provider::Fitbit);
+    assert_eq!(fitbit.oauth_client().endpoints().token.as_str(), "https://api.fitbit.com/oauth2/token");
+    assert_eq!(fitbit.access_token().await.unwrap().secret(), "old-file-access-token-0123456789");
+
+    let google = fitbit_auth::OAuthClient::google("1234-abc.apps.googleusercontent.com").build().unwrap();
+    let google = fitbit_auth::Session::new(google, store.clone());
+    let refused = google.access_token().await.unwrap_err();
+    assert!(matches!(&refused, Error::Config(m) if m.contains("holds Fitbit tokens")), "{refused}");
+    let mut foreign = tokens();
+    foreign.access_token = AccessToken::new("a-google-token-that-must-not-land-here");
+    assert!(matches!(google.save_tokens(foreign).await, Err(Error::Config(_))));
+    let unchanged: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(unchanged["token"], old["token"], "the Fitbit tokens are untouched");
+
+    // Saving through the Fitbit session writes the provider down.
+    fitbit.save_tokens(tokens()).await.unwrap();
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(saved["provider"], "fitbit");
+    let google_store = FileStore::new(dir.path().join("google.json"));
+    let session = fitbit_auth::Session::new(
+        fitbit_auth::OAuthClient::google("1234-abc.apps.googleusercontent.com").build().unwrap(),
+        google_store.clone(),
+    );
+    session.save_tokens(tokens()).await.unwrap();
+    let record = google_store.load().await.unwrap();
+    assert_eq!(record.provider(), fitbit_auth::Provider::Google);
+    assert!(matches!(
+        fitbit_auth::Session::new(fitbit_auth::OAuthClient::builder("23ABCD").build().unwrap(), google_store)
+            .access_token()
+            .await,
+        Err(Error::Config(m)) if m.contains("holds Google tokens")
+    ));
+}
