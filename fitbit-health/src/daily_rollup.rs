@@ -85,7 +85,7 @@ impl DailyRollUp {
         self
     }
 
-    /// The pages, in order (see [`crate::ListPoints::pages`] for how paging
+    /// The pages, in order (see [`crate::PointsQuery::pages`] for how paging
     /// ends).
     pub fn pages(self) -> impl Stream<Item = Result<DailyRollUpDataPointsResponse, Error>> + Send + 'static {
         token_pages(move |token| {
