@@ -7,4 +7,5 @@
 
 pub mod fixtures;
 pub mod mock_fitbit;
+pub mod mock_google;
 pub mod tracing_capture;
