@@ -10,33 +10,41 @@ use google_cloud_auth::credentials::{CacheableResource, CredentialsProvider, Ent
 use google_cloud_auth::errors::CredentialsError;
 use http::{Extensions, HeaderMap, header::AUTHORIZATION};
 
-/// Which token went out last and which one the API rejected: shared by the
-/// credentials and the retry policy, so that a 401 leads to one refresh.
+/// How many recent tokens are remembered to tell which one a request used.
+const HISTORY: usize = 8;
+
+/// Which tokens went out when, and which one the API rejected: shared by the
+/// credentials and the retry policy, so that a 401 leads to one refresh,
+/// however many calls saw it.
 #[derive(Debug, Default)]
 pub(crate) struct TokenTracker {
-    /// The token handed out most recently, and when it was first handed out.
-    current: Mutex<Option<(AccessToken, Instant)>>,
+    /// The tokens handed out, oldest first, each with when it was first
+    /// handed out; the last is the current one.
+    history: Mutex<Vec<(AccessToken, Instant)>>,
     /// A token the API answered 401 to; refreshed past on the next attempt.
     rejected: Mutex<Option<AccessToken>>,
 }
 
 impl TokenTracker {
-    /// A request whose retry loop started at `request_start` got a 401. Its
-    /// token was the current one if that was already in use when the request
-    /// started; only then is it marked (a later token is not blamed for a
-    /// rejection of an earlier one). Returns whether a token is marked.
+    /// A request whose retry loop started at `request_start` got a 401 on its
+    /// first attempt. The token it sent is the one in use when it started
+    /// (or, if none was yet, the first one handed out after). Only when that
+    /// is still the current token is it marked for refresh: a rejection of
+    /// an older token needs no refresh, the retry carries the newer one.
+    /// Returns whether the retry can carry another token.
     pub(crate) fn mark_rejected(&self, request_start: Instant) -> bool {
-        let current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut rejected = self.rejected.lock().unwrap_or_else(PoisonError::into_inner);
-        match current.as_ref() {
-            Some((token, first_used)) if *first_used <= request_start => {
-                *rejected = Some(token.clone());
-                true
-            }
-            // A newer token is already in use: the retry will carry it.
-            Some(_) => true,
-            None => false,
+        let history = self.history.lock().unwrap_or_else(PoisonError::into_inner);
+        let used = history
+            .iter()
+            .rev()
+            .find(|(_, first_used)| *first_used <= request_start)
+            .or_else(|| history.first())
+            .map(|(token, _)| token);
+        let (Some(used), Some((current, _))) = (used, history.last()) else { return false };
+        if used == current {
+            *self.rejected.lock().unwrap_or_else(PoisonError::into_inner) = Some(current.clone());
         }
+        true
     }
 
     /// Whether a rejected token waits to be refreshed past.
@@ -49,13 +57,17 @@ impl TokenTracker {
     }
 
     fn handed_out(&self, token: &AccessToken) {
-        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
-        if current.as_ref().is_none_or(|(known, _)| known != token) {
-            *current = Some((token.clone(), Instant::now()));
-            let mut rejected = self.rejected.lock().unwrap_or_else(PoisonError::into_inner);
-            if rejected.as_ref().is_some_and(|r| r != token) {
-                *rejected = None;
-            }
+        let mut history = self.history.lock().unwrap_or_else(PoisonError::into_inner);
+        if history.last().is_some_and(|(current, _)| current == token) {
+            return;
+        }
+        history.push((token.clone(), Instant::now()));
+        if history.len() > HISTORY {
+            history.remove(0);
+        }
+        let mut rejected = self.rejected.lock().unwrap_or_else(PoisonError::into_inner);
+        if rejected.as_ref().is_some_and(|r| r != token) {
+            *rejected = None;
         }
     }
 }
@@ -114,5 +126,35 @@ impl CredentialsProvider for SessionCredentials {
 
     async fn universe_domain(&self) -> Option<String> {
         Some("googleapis.com".to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rejection_blames_the_token_the_request_sent() {
+        let tracker = TokenTracker::default();
+        let first_request = Instant::now();
+        assert!(!tracker.mark_rejected(first_request), "no token went out yet");
+
+        // The first token goes out during the first request: it is the one blamed.
+        tracker.handed_out(&AccessToken::new("t1"));
+        assert!(tracker.mark_rejected(first_request));
+        assert_eq!(tracker.rejected(), Some(AccessToken::new("t1")));
+
+        // Refreshed past: the mark goes, and a late 401 of a request that
+        // started before the refresh does not blame the new token.
+        let before_refresh = Instant::now();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        tracker.handed_out(&AccessToken::new("t2"));
+        assert!(!tracker.has_rejection());
+        assert!(tracker.mark_rejected(before_refresh));
+        assert!(!tracker.has_rejection(), "t1 was the one rejected, and t2 is already in use");
+
+        // A request that started with t2 in use blames t2.
+        assert!(tracker.mark_rejected(Instant::now()));
+        assert_eq!(tracker.rejected(), Some(AccessToken::new("t2")));
     }
 }

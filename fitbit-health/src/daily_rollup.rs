@@ -3,7 +3,7 @@
 //! is read from the fields it keeps unknown.
 
 use chrono::{Datelike as _, NaiveDate};
-use futures::Stream;
+use futures::{Stream, StreamExt as _};
 use google_cloud_gax::options::RequestOptionsBuilder as _;
 use google_devicesandservices_health_v4::model::{
     CivilDateTime, CivilTimeInterval, DailyRollUpDataPointsResponse, DailyRollupDataPoint,
@@ -85,16 +85,32 @@ impl DailyRollUp {
         self
     }
 
-    /// The pages, in order (see [`crate::PointsQuery::pages`] for how paging
-    /// ends).
+    /// The pages, in order. A range longer than one call may cover (14 or
+    /// 90 days, see [`DataType::max_roll_up_range_days`]) is asked for in
+    /// consecutive parts aligned with the window; each part follows its page
+    /// tokens (see [`crate::PointsQuery::pages`] for how paging ends).
     pub fn pages(self) -> impl Stream<Item = Result<DailyRollUpDataPointsResponse, Error>> + Send + 'static {
-        token_pages(move |token| {
-            let rollup = self.clone();
-            async move {
-                let page = rollup.fetch(&token).await?;
-                let next = next_page_token(&page);
-                Ok((page, next))
-            }
+        let max_days = self.parent.data_type().max_roll_up_range_days();
+        let window = i64::from(self.window_days);
+        // Whole windows per part, at least one.
+        let part_days = (max_days / window).max(1) * window;
+        let mut parts = Vec::new();
+        let mut start = self.start;
+        while start < self.end {
+            let end = (start + chrono::Duration::days(part_days)).min(self.end);
+            parts.push((start, end));
+            start = end;
+        }
+        futures::stream::iter(parts).flat_map(move |(start, end)| {
+            let part = DailyRollUp { start, end, ..self.clone() };
+            token_pages(move |token| {
+                let part = part.clone();
+                async move {
+                    let page = part.fetch(&token).await?;
+                    let next = next_page_token(&page);
+                    Ok((page, next))
+                }
+            })
         })
     }
 

@@ -291,6 +291,13 @@ impl DataType {
         }
     }
 
+    /// The longest range, in days, one `rollUp` or `dailyRollUp` call may
+    /// cover: 14 for the same four types, 90 for the rest. Longer ranges are
+    /// split by this crate's helpers.
+    pub const fn max_roll_up_range_days(self) -> i64 {
+        self.max_daily_roll_up_page() as i64
+    }
+
     /// The most points a `dataPoints:list` page holds: 25 for exercise and
     /// sleep sessions, 10,000 otherwise (larger requests are cut to this).
     pub const fn max_list_page(self) -> i32 {

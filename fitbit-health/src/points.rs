@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use fitbit_auth::Error;
-use futures::{Stream, TryStreamExt as _};
+use futures::{Stream, StreamExt as _, TryStreamExt as _};
 use google_cloud_gax::options::RequestOptionsBuilder as _;
 use google_devicesandservices_health_v4::model::{
     DataPoint, ListDataPointsResponse, ReconcileDataPointsResponse, ReconciledDataPoint,
@@ -241,15 +241,35 @@ impl RollUp {
             .map_err(|err| classify_for(&err, data_type, false))
     }
 
-    /// The pages, in order.
+    /// The pages, in order. A range longer than one call may cover (14 or 90
+    /// days) is asked for in consecutive parts of whole windows, each
+    /// following its page tokens.
     pub fn pages(self) -> impl Stream<Item = Result<RollUpDataPointsResponse, Error>> + Send + 'static {
-        token_pages(move |token| {
-            let rollup = self.clone();
-            async move {
-                let page = rollup.fetch(&token).await?;
-                let next = Some(page.next_page_token.clone());
-                Ok((page, next))
-            }
+        let max = chrono::Duration::days(self.parent.data_type().max_roll_up_range_days());
+        let window = chrono::Duration::from_std(self.window).unwrap_or(max);
+        let windows_per_part = (max.num_seconds() / window.num_seconds().max(1)).max(1) as i32;
+        let part = window * windows_per_part;
+        let mut parts = Vec::new();
+        let mut start = self.start;
+        while start < self.end {
+            let end = (start + part).min(self.end);
+            parts.push((start, end));
+            start = end;
+        }
+        if parts.is_empty() {
+            // Let the API (or our own check) say what is wrong with the range.
+            parts.push((self.start, self.end));
+        }
+        futures::stream::iter(parts).flat_map(move |(start, end)| {
+            let part = RollUp { start, end, ..self.clone() };
+            token_pages(move |token| {
+                let part = part.clone();
+                async move {
+                    let page = part.fetch(&token).await?;
+                    let next = Some(page.next_page_token.clone());
+                    Ok((page, next))
+                }
+            })
         })
     }
 

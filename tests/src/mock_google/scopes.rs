@@ -82,7 +82,7 @@ pub const DATA_TYPE_SCOPE_GROUPS: [(&str, &str); 44] = [
     ("basal-energy-burned", "activity_and_fitness"),
     ("blood-glucose", "health_metrics_and_measurements"),
     ("body-fat", "health_metrics_and_measurements"),
-    ("calories-in-heart-rate-zone", "health_metrics_and_measurements"),
+    ("calories-in-heart-rate-zone", "activity_and_fitness"),
     ("core-body-temperature", "health_metrics_and_measurements"),
     ("daily-heart-rate-variability", "health_metrics_and_measurements"),
     ("daily-heart-rate-zones", "health_metrics_and_measurements"),
