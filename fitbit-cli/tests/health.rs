@@ -305,3 +305,113 @@ async fn two_processes_sharing_the_token_file_refresh_once() {
         "Google's refresh token is kept"
     );
 }
+
+#[tokio::test]
+async fn writes_devices_settings_and_token_care_work_from_the_command_line() {
+    let mock = MockGoogle::start(MockGoogleConfig::default()).await;
+    let scratch = Scratch::new();
+    let issued = mock.issue_tokens(
+        DESKTOP_CLIENT_ID,
+        &[
+            scopes::ACTIVITY_AND_FITNESS_READONLY,
+            scopes::ACTIVITY_AND_FITNESS_WRITEONLY,
+            scopes::PROFILE_READONLY,
+            scopes::SETTINGS_READONLY,
+        ],
+    );
+    let body = serde_json::to_vec(&issued.token_answer()).unwrap();
+    let tokens = TokenSet::from_token_response(&body, chrono::Utc::now()).unwrap();
+    FileStore::new(google_file(&scratch))
+        .update(move |record| {
+            record.provider = Some(Provider::Google);
+            record.client = Some(ClientConfig {
+                client_id: DESKTOP_CLIENT_ID.into(),
+                client_secret: Some(ClientSecret::new(DESKTOP_CLIENT_SECRET)),
+                redirect_uri: None,
+            });
+            record.token = Some(tokens);
+        })
+        .await
+        .unwrap();
+
+    // Create a step interval from stdin, then patch and delete it.
+    let point = serde_json::json!({
+        "steps": {
+            "interval": {
+                "startTime": "2026-12-01T09:00:00Z", "startUtcOffset": "3600s",
+                "endTime": "2026-12-01T09:01:00Z", "endUtcOffset": "3600s"
+            },
+            "count": "42"
+        }
+    });
+    let mut create = health(&scratch, &mock, &["points", "create", "--type", "steps", "--json", "-"]);
+    create.stdin(Stdio::piped());
+    let mut child = create.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(point.to_string().as_bytes()).await.unwrap();
+    let created =
+        Run::from(tokio::time::timeout(HANG_GUARD, child.wait_with_output()).await.unwrap().unwrap());
+    created.assert_code(0);
+    let operation = json(&created);
+    assert_eq!(operation["done"], true, "{operation}");
+    let name = operation["response"]["name"].as_str().expect("the created point's name").to_string();
+    assert!(mock.points("steps").iter().any(|p| p["name"] == name.as_str()));
+
+    let patch_file = scratch.dir.path().join("patch.json");
+    let mut patched = point.clone();
+    patched["steps"]["count"] = "43".into();
+    std::fs::write(&patch_file, patched.to_string()).unwrap();
+    let patch = run(&mut health(
+        &scratch,
+        &mock,
+        &["points", "patch", &name, "--json", patch_file.to_str().unwrap()],
+    ))
+    .await;
+    patch.assert_code(0);
+    let stored = mock.points("steps").into_iter().find(|p| p["name"] == name.as_str()).unwrap();
+    assert_eq!(stored["steps"]["count"], "43");
+
+    // The JSON must hold the type's member.
+    std::fs::write(&patch_file, r#"{"weight":{}}"#).unwrap();
+    let wrong = run(&mut health(
+        &scratch,
+        &mock,
+        &["points", "patch", &name, "--json", patch_file.to_str().unwrap()],
+    ))
+    .await;
+    wrong.assert_code(2);
+    assert!(wrong.stderr.contains("`steps` member"), "{}", wrong.stderr);
+
+    let delete = run(&mut health(&scratch, &mock, &["points", "delete", &name])).await;
+    delete.assert_code(0);
+    assert!(!mock.points("steps").iter().any(|p| p["name"] == name.as_str()));
+
+    // Devices, profile, settings.
+    let devices = run(&mut health(&scratch, &mock, &["devices"])).await;
+    devices.assert_code(0);
+    let devices = json(&devices)["pairedDevices"].as_array().unwrap().clone();
+    assert!(!devices.is_empty());
+    let id = devices[0]["name"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+    let one = run(&mut health(&scratch, &mock, &["devices", "get", &id])).await;
+    one.assert_code(0);
+    assert_eq!(json(&one)["name"], devices[0]["name"]);
+    run(&mut health(&scratch, &mock, &["profile"])).await.assert_code(0);
+    let settings = run(&mut health(&scratch, &mock, &["settings"])).await;
+    settings.assert_code(0);
+    assert!(json(&settings)["timeZone"].is_string(), "{}", settings.stdout);
+
+    // Token care: refresh keeps Google's refresh token; revoke ends the grant.
+    let refreshed = run(&mut health(&scratch, &mock, &["token", "refresh"])).await;
+    refreshed.assert_code(0).assert_hides(&[&issued.access_token, &issued.refresh_token]);
+    assert_eq!(mock.counters().refreshes, 1);
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(google_file(&scratch)).unwrap()).unwrap();
+    assert_eq!(file["token"]["refresh_token"], issued.refresh_token.as_str());
+    let revoked = run(&mut health(&scratch, &mock, &["token", "revoke"])).await;
+    revoked.assert_code(0);
+    assert!(revoked.stdout.contains("Revoked the grant at Google"), "{}", revoked.stdout);
+    assert!(!mock.is_refresh_token_live(&issued.refresh_token));
+    let revoke = mock.requests_to("/revoke").pop().unwrap();
+    assert_eq!(revoke.form().len(), 1, "Google's revoke takes the token alone");
+    let status = run(&mut health(&scratch, &mock, &["token", "status"])).await;
+    status.assert_code(3);
+    assert!(status.stderr.contains("fitbit health login"), "{}", status.stderr);
+}

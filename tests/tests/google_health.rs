@@ -423,3 +423,40 @@ async fn the_data_type_table_agrees_with_the_stand_in() {
     let listable: Vec<_> = DataType::ALL.iter().filter(|t| t.is_listable()).map(|t| t.id()).collect();
     assert_eq!(listable, fitbit_tests::mock_google::data_types());
 }
+
+#[tokio::test]
+async fn a_testing_mode_grant_says_when_its_refresh_token_dies_and_a_new_refresh_token_is_kept() {
+    use fitbit_tests::mock_google::{TESTING_CLIENT_ID, TESTING_CLIENT_SECRET};
+    let mock = mock().await;
+    let testing = OAuthClient::google(TESTING_CLIENT_ID)
+        .client_secret(TESTING_CLIENT_SECRET)
+        .redirect_uri("http://127.0.0.1:8125")
+        .endpoints(endpoints(&mock))
+        .build()
+        .unwrap();
+    let pending = testing.authorization_request().scope(GoogleScope::SleepReadonly).build().unwrap();
+    let location = consent(pending.url().as_str()).await;
+    let tokens = testing.complete_authorization(&pending, &location).await.unwrap();
+    let until = tokens.refresh_token_expires_at.expect("Google says when a Testing grant ends");
+    let days = (until - Utc::now()).num_hours() as f64 / 24.0;
+    assert!((6.9..=7.0).contains(&days), "{days} days");
+
+    // Should Google ever send a new refresh token, it replaces the old one.
+    let (session, store, issued) = signed_in(&mock, chrono::Duration::minutes(-1)).await;
+    mock.script_token_answer(
+        200,
+        "application/json",
+        serde_json::to_vec(&json!({
+            "access_token": "ya29.scripted-access-token-0123456789",
+            "expires_in": 3599,
+            "refresh_token": "1//scripted-new-refresh-token-0123456789",
+            "scope": READ_SCOPES.iter().map(|s| s.url()).collect::<Vec<_>>().join(" "),
+            "token_type": "Bearer"
+        }))
+        .unwrap(),
+    );
+    session.access_token().await.unwrap();
+    let stored = store.snapshot().token.unwrap();
+    assert_eq!(stored.refresh_token.unwrap().secret(), "1//scripted-new-refresh-token-0123456789");
+    assert_ne!(issued.refresh_token, "1//scripted-new-refresh-token-0123456789");
+}
