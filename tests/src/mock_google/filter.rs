@@ -312,9 +312,33 @@ impl PointFilter {
 
     /// Whether a point with these times passes.
     pub fn matches(&self, times: Option<&PointTimes>) -> bool {
+        self.eval_where(times, |_| true)
+    }
+
+    /// Whether the point passes the lower bounds (`>=`) alone. Exact for the
+    /// `AND`-only filters synthetic series are read with.
+    pub fn passes_lower(&self, times: Option<&PointTimes>) -> bool {
+        self.eval_where(times, |cond| cond.at_least)
+    }
+
+    /// Whether the point passes the upper bounds (`<`) alone.
+    pub fn passes_upper(&self, times: Option<&PointTimes>) -> bool {
+        self.eval_where(times, |cond| !cond.at_least)
+    }
+
+    /// Whether the filter is only `AND`s (no `OR`).
+    pub fn is_conjunction(&self) -> bool {
+        self.expr.as_ref().is_none_or(|expr| !expr.has_or())
+    }
+
+    /// Evaluates the conditions `counted` selects; the others pass.
+    fn eval_where(&self, times: Option<&PointTimes>, counted: impl Fn(&TimeCond) -> bool) -> bool {
         let Some(expr) = &self.expr else { return true };
         let Some(t) = times else { return false };
         expr.eval(&|cond: &TimeCond| {
+            if !counted(cond) {
+                return true;
+            }
             let ordering = match (&cond.value, cond.field) {
                 (Literal::Instant(v), TimeField::StartTime | TimeField::PhysicalTime) => t.start.cmp(v),
                 (Literal::Instant(v), TimeField::EndTime) => t.end.cmp(v),

@@ -61,6 +61,8 @@ pub mod scopes;
 mod seed;
 mod state;
 mod subscribers;
+mod synthetic;
+pub use synthetic::{MakePoint, Series};
 mod time;
 
 use std::collections::BTreeMap;
@@ -603,6 +605,20 @@ impl MockGoogle {
     pub fn points(&self, data_type: &str) -> Vec<Value> {
         let state = self.shared.state();
         state.data.sorted(data_type).into_iter().map(|p| p.data.clone()).collect()
+    }
+
+    /// Serves `data_type` (kebab-case) from a synthetic series instead of
+    /// stored points: `list` and `reconcile` make each page's points when
+    /// asked, so a year of samples every few seconds costs no memory. The
+    /// first point is checked against the Discovery schema (panics if
+    /// invalid); the series' other points are made the same way.
+    pub fn add_series(&self, data_type: &str, series: Series) {
+        let mut state = self.shared.state();
+        let first = series.point(0);
+        let user = state.config.health_user_id.clone();
+        points::prepare_inserted(data_type, first, &user, "synthetic-check")
+            .unwrap_or_else(|err| panic!("add_series: the first point does not fit {data_type}: {err}"));
+        state.data.series.insert(data_type.to_string(), series);
     }
 
     /// The webhook subscribers registered so far (secrets left out).

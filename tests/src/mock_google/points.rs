@@ -229,6 +229,9 @@ fn list(ctx: &mut Ctx, reconcile: bool) -> Result<Answer, ApiError> {
         "{:?}|{}|{}|{filter_text}|{family}",
         ctx.route.op, ctx.state.config.health_user_id, data_type.kebab
     );
+    if let Some(series) = ctx.state.data.series.get(&data_type.kebab).cloned() {
+        return list_series(ctx, data_type, &series, &filter, page, &binding, reconcile);
+    }
     let after = match ctx.query.text("pageToken") {
         Some(token) => Some(
             decode_key(&paging::decode(&ctx.state.page_secret, token, &binding)?)
@@ -261,6 +264,48 @@ fn list(ctx: &mut Ctx, reconcile: bool) -> Result<Answer, ApiError> {
     if matching.len() > page {
         let last = sort_key(data_type, matching[page - 1]);
         answer["nextPageToken"] = json!(paging::encode(&ctx.state.page_secret, &binding, &encode_key(&last)));
+    }
+    Ok(Answer::Json(answer))
+}
+
+/// `list` over a synthetic series: the page is made from the indices the
+/// filter keeps, newest first; the page token holds the next index down.
+fn list_series(
+    ctx: &Ctx,
+    data_type: &DataType,
+    series: &super::synthetic::Series,
+    filter: &PointFilter,
+    page: usize,
+    binding: &str,
+    reconcile: bool,
+) -> Result<Answer, ApiError> {
+    if !filter.is_conjunction() {
+        return Err(ApiError::invalid_argument("OR filters are not served over this data type's series."));
+    }
+    let range = series.matching(data_type, filter);
+    let top = match ctx.query.text("pageToken") {
+        Some(token) => paging::decode(&ctx.state.page_secret, token, binding)?
+            .strip_prefix('#')
+            .and_then(|index| index.parse::<u64>().ok())
+            .ok_or_else(|| ApiError::invalid_argument("Invalid page token."))?,
+        None => range.end,
+    };
+    let bottom = top.saturating_sub(page as u64).max(range.start);
+    let items: Vec<Value> = (bottom..top)
+        .rev()
+        .map(|index| {
+            let point = series.point(index);
+            if reconcile {
+                json!({ "dataPointName": point["name"], data_type.member.clone(): point[&data_type.member] })
+            } else {
+                point
+            }
+        })
+        .collect();
+    let mut answer = json!({ "dataPoints": items });
+    if bottom > range.start {
+        answer["nextPageToken"] =
+            json!(paging::encode(&ctx.state.page_secret, binding, &format!("#{bottom}")));
     }
     Ok(Answer::Json(answer))
 }

@@ -37,6 +37,9 @@ pub(crate) struct Store {
     pub devices: Vec<(String, Value)>,
     /// Subscribers by resource name.
     pub subscribers: BTreeMap<String, SubscriberRecord>,
+    /// Synthetic series by data type (URL name); they replace stored points
+    /// of that type in `list`.
+    pub series: BTreeMap<String, super::synthetic::Series>,
     /// Subscriptions by resource name.
     pub subscriptions: BTreeMap<String, Value>,
 }
