@@ -8,4 +8,5 @@
 pub mod fixtures;
 pub mod mock_fitbit;
 pub mod mock_google;
+pub mod synthetic_year;
 pub mod tracing_capture;

@@ -4,6 +4,7 @@
 //! with what to do, exit codes as for the other commands.
 
 mod context;
+mod export;
 mod login;
 mod points;
 mod profile;
@@ -88,6 +89,16 @@ pub enum HealthCommand {
     /// Data points: list, get, rollups, reconcile, create, patch, delete, TCX
     #[command(subcommand)]
     Points(points::PointsCommand),
+
+    /// The whole history into a local SQLite file: resumable, incremental, within the rate limit
+    #[command(long_about = "Export the user's history into a local SQLite file (one table per data type, \
+        typed columns, the raw JSON of every point; see the README's export section).\n\n\
+        Each page is written together with the checkpoint that follows it, so Ctrl-C or a crash loses \
+        nothing: run it again and it continues where it stopped. A later run fetches only what is new \
+        (and the last --refetch-days before it). Progress goes to stderr (bars on a terminal, else one \
+        JSON line per page); the summary (calls, points, rows written, elapsed time) is printed on stdout \
+        as JSON.")]
+    Export(export::ExportArgs),
 }
 
 /// `fitbit health devices …`.
@@ -155,5 +166,6 @@ pub async fn run(args: HealthArgs, token_file: PathBuf) -> Result<(), CliError> 
             profile::devices(&context, command.unwrap_or(DevicesCommand::List)).await
         }
         HealthCommand::Points(command) => points::run(&context, command).await,
+        HealthCommand::Export(args) => export::run(&context, args).await,
     }
 }
