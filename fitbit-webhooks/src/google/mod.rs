@@ -60,8 +60,8 @@ mod notification;
 mod signature;
 mod verification;
 
-// #[cfg(feature = "receiver")]
-// pub mod receiver;
+#[cfg(feature = "receiver")]
+pub mod receiver;
 
 pub use endpoint::{Accepted, Endpoint, Rejection};
 pub use keys::{

@@ -62,6 +62,7 @@ mod seed;
 mod state;
 mod subscribers;
 mod time;
+pub mod webhooks;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
