@@ -7,6 +7,8 @@ mod context;
 mod login;
 mod points;
 mod profile;
+mod subscribers;
+mod webhook;
 
 use std::path::PathBuf;
 
@@ -88,6 +90,16 @@ pub enum HealthCommand {
     /// Data points: list, get, rollups, reconcile, create, patch, delete, TCX
     #[command(subcommand)]
     Points(points::PointsCommand),
+
+    /// Webhook subscribers of your Cloud project (project credentials): list, create, patch, delete
+    Subscribers(subscribers::SubscribersArgs),
+
+    /// Per-user webhook subscriptions of a subscriber: list, create, delete
+    Subscriptions(subscribers::SubscriptionsArgs),
+
+    /// Receive Google Health webhooks on this machine: `webhook serve`
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
 }
 
 /// `fitbit health devices …`.
@@ -155,5 +167,8 @@ pub async fn run(args: HealthArgs, token_file: PathBuf) -> Result<(), CliError> 
             profile::devices(&context, command.unwrap_or(DevicesCommand::List)).await
         }
         HealthCommand::Points(command) => points::run(&context, command).await,
+        HealthCommand::Subscribers(args) => subscribers::run_subscribers(&context, args).await,
+        HealthCommand::Subscriptions(args) => subscribers::run_subscriptions(&context, args).await,
+        HealthCommand::Webhook(command) => webhook::run(command).await,
     }
 }
