@@ -58,7 +58,7 @@ async fn subscribers_and_subscriptions_are_managed_with_project_credentials() {
         command
     };
 
-    let created = run(&mut with(
+    let mut create = with(
         &[
             "subscribers",
             "create",
@@ -72,9 +72,9 @@ async fn subscribers_and_subscriptions_are_managed_with_project_credentials() {
             "manual",
         ],
         &token,
-    )
-    .env("FITBIT_HEALTH_WEBHOOK_AUTHORIZATION", SECRET))
-    .await;
+    );
+    create.env("FITBIT_HEALTH_WEBHOOK_AUTHORIZATION", SECRET);
+    let created = run(&mut create).await;
     created.assert_code(0).assert_hides(&[SECRET, CLOUD_ACCESS_TOKEN]);
     assert_eq!(json(&created)["done"], true);
     let stored = mock.subscribers();

@@ -79,7 +79,8 @@ pub use filter::{Bound, Filter, FilterError};
 pub use names::{DataPointName, DataTypeName};
 pub use points::{PointsQuery, RollUp};
 pub use project::{
-    CLOUD_PLATFORM_SCOPE, NotAProjectNumber, ProjectClient, ProjectClientBuilder, ProjectCredentials, ProjectNumber,
+    CLOUD_PLATFORM_SCOPE, NotAProjectNumber, ProjectClient, ProjectClientBuilder, ProjectCredentials,
+    ProjectNumber,
 };
 pub use retry::RetryConfig;
 

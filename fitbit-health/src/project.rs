@@ -78,7 +78,11 @@ impl ProjectNumber {
 
     /// `projects/{number}/subscribers/{id}`; a full name is kept as given.
     pub fn subscriber(&self, id: &str) -> String {
-        if id.starts_with("projects/") { id.to_owned() } else { format!("projects/{}/subscribers/{id}", self.0) }
+        if id.starts_with("projects/") {
+            id.to_owned()
+        } else {
+            format!("projects/{}/subscribers/{id}", self.0)
+        }
     }
 }
 
@@ -149,7 +153,9 @@ impl ProjectCredentials {
     fn service_account(self, what: &str) -> Result<Credentials, Error> {
         let Self::ServiceAccountKey(key) = self else { unreachable!("only called for keys") };
         if key.get("type").and_then(|t| t.as_str()) != Some("service_account") {
-            return Err(Error::Config(format!("{what} is not a service-account key (\"type\": \"service_account\")")));
+            return Err(Error::Config(format!(
+                "{what} is not a service-account key (\"type\": \"service_account\")"
+            )));
         }
         service_account::Builder::new(key)
             .with_access_specifier(AccessSpecifier::from_scopes([CLOUD_PLATFORM_SCOPE]))
@@ -170,7 +176,10 @@ impl fmt::Debug for StaticToken {
 }
 
 impl CredentialsProvider for StaticToken {
-    async fn headers(&self, _extensions: Extensions) -> Result<CacheableResource<HeaderMap>, CredentialsError> {
+    async fn headers(
+        &self,
+        _extensions: Extensions,
+    ) -> Result<CacheableResource<HeaderMap>, CredentialsError> {
         let mut headers = HeaderMap::new();
         let mut value = (*self.0).clone();
         value.set_sensitive(true);
@@ -313,8 +322,12 @@ mod tests {
         assert_eq!(format!("{token:?}"), "AccessToken(<redacted>)");
         let key = ProjectCredentials::ServiceAccountKey(serde_json::json!({"type": "authorized_user"}));
         assert!(!format!("{key:?}").contains("authorized_user"));
-        assert!(matches!(key.build().await, Err(Error::Config(message)) if message.contains("service_account")));
+        assert!(
+            matches!(key.build().await, Err(Error::Config(message)) if message.contains("service_account"))
+        );
         let missing = ProjectCredentials::ServiceAccountFile("/nonexistent/key.json".into());
-        assert!(matches!(missing.build().await, Err(Error::Config(message)) if message.contains("could not read")));
+        assert!(
+            matches!(missing.build().await, Err(Error::Config(message)) if message.contains("could not read"))
+        );
     }
 }
