@@ -14,11 +14,15 @@
 
 use std::time::Instant;
 
-use fitbit_auth::{ClientConfig, ClientSecret, FileStore, OAuthClient, Provider, Session, TokenSet, TokenStoreExt as _};
+use fitbit_auth::{
+    ClientConfig, ClientSecret, FileStore, OAuthClient, Provider, Session, TokenSet, TokenStoreExt as _,
+};
 use fitbit_benches::report::{Spread, Summary, interleaved_rounds, measuring, verdict};
 use fitbit_export::{Checkpoint, Database, ExportOptions, Mode, Progress, Query, schema};
 use fitbit_health::DataType;
-use fitbit_tests::mock_google::{DESKTOP_CLIENT_ID, DESKTOP_CLIENT_SECRET, MockGoogle, MockGoogleConfig, scopes};
+use fitbit_tests::mock_google::{
+    DESKTOP_CLIENT_ID, DESKTOP_CLIENT_SECRET, MockGoogle, MockGoogleConfig, scopes,
+};
 use fitbit_tests::synthetic_year::{self, Density};
 use rusqlite::types::Value as Sql;
 use serde_json::{Value, json};
@@ -91,7 +95,9 @@ fn bare(rows: &[Vec<Sql>], names: &[String]) -> usize {
 fn floor_rows(points: &[Value]) -> (Vec<String>, Vec<Vec<Sql>>) {
     let columns = schema::columns(DataType::HeartRate, false);
     let mut names: Vec<String> =
-        ["name", "time_utc", "utc_offset_seconds", "source_platform", "source_device", "raw_json"].map(String::from).to_vec();
+        ["name", "time_utc", "utc_offset_seconds", "source_platform", "source_device", "raw_json"]
+            .map(String::from)
+            .to_vec();
     names.extend(columns.iter().map(|c| c.name.clone()));
     let rows = points
         .iter()
@@ -117,14 +123,24 @@ struct Quiet;
 impl Progress for Quiet {}
 
 async fn calls_for_the_year() -> (u64, u64, u64, f64) {
-    let mock = MockGoogle::start(MockGoogleConfig { rate_limit_per_minute: None, ..MockGoogleConfig::default() }).await;
+    let mock =
+        MockGoogle::start(MockGoogleConfig { rate_limit_per_minute: None, ..MockGoogleConfig::default() })
+            .await;
     let counts = synthetic_year::install(&mock, Density::default());
     let dir = tempfile::tempdir().unwrap();
     let issued = mock.issue_tokens(
         DESKTOP_CLIENT_ID,
-        &[scopes::HEALTH_METRICS_AND_MEASUREMENTS_READONLY, scopes::ACTIVITY_AND_FITNESS_READONLY, scopes::SLEEP_READONLY],
+        &[
+            scopes::HEALTH_METRICS_AND_MEASUREMENTS_READONLY,
+            scopes::ACTIVITY_AND_FITNESS_READONLY,
+            scopes::SLEEP_READONLY,
+        ],
     );
-    let tokens = TokenSet::from_token_response(&serde_json::to_vec(&issued.token_answer()).unwrap(), chrono::Utc::now()).unwrap();
+    let tokens = TokenSet::from_token_response(
+        &serde_json::to_vec(&issued.token_answer()).unwrap(),
+        chrono::Utc::now(),
+    )
+    .unwrap();
     let store = FileStore::new(dir.path().join("google.json"));
     store
         .update(|record| {

@@ -9,7 +9,9 @@ use std::io::{self, Write as _};
 use std::net::SocketAddr;
 
 use fitbit_auth::TokenStore as _;
-use fitbit_webhooks::receiver::{NotificationSink, Receiver, Refusal, SinkUnavailable};
+use fitbit_webhooks::receiver::{
+    NotificationSink, Receiver, Refusal, ServeLimits, SinkUnavailable, serve as serve_with_limits,
+};
 use fitbit_webhooks::{Notification, SignatureKey, Subscriber, VerificationCode};
 
 use crate::cli::WebhookServeArgs;
@@ -38,8 +40,7 @@ pub async fn serve(settings: &Settings, args: WebhookServeArgs) -> Result<(), Cl
          the client secret from {source}; verified ones are printed on stdout, one JSON line each. \
          Ctrl-C stops."
     );
-    axum::serve(listener, router)
-        .with_graceful_shutdown(stop_signal())
+    serve_with_limits(listener, router, ServeLimits::default(), stop_signal())
         .await
         .map_err(|err| CliError::failure(format!("the receiver stopped: {err}")))
 }
@@ -65,7 +66,7 @@ async fn client_secret(settings: &Settings) -> Result<(String, String), CliError
 }
 
 /// Ctrl-C, or SIGTERM on Unix.
-async fn stop_signal() {
+pub(crate) async fn stop_signal() {
     #[cfg(unix)]
     {
         let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {

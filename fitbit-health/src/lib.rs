@@ -16,6 +16,10 @@
 //!   `SERVICE_DISABLED`, rate limits, a refused grant).
 //! - [`Client::daily_roll_up`]: daily rollups across pages (90 per page, 14
 //!   for some types); [`Client::exercise_tcx`]: TCX files as raw bytes.
+//! - [`ProjectClient`]: Google's webhook subscriber client with project
+//!   credentials (application-default, a service-account key, or a token),
+//!   and [`ProjectNumber`], which refuses a project id where Google wants the
+//!   number.
 //! - [`DataType`] (the three spellings of each type, its scopes and limits),
 //!   resource [`names`], and a typed time-range [`Filter`].
 //!
@@ -62,6 +66,7 @@ mod filter;
 pub mod names;
 mod paging;
 mod points;
+mod project;
 mod retry;
 mod tcx;
 
@@ -73,6 +78,10 @@ pub use error::{ResultExt, classify, classify_for};
 pub use filter::{Bound, Filter, FilterError};
 pub use names::{DataPointName, DataTypeName};
 pub use points::{PointsQuery, RollUp};
+pub use project::{
+    CLOUD_PLATFORM_SCOPE, NotAProjectNumber, ProjectClient, ProjectClientBuilder, ProjectCredentials,
+    ProjectNumber,
+};
 pub use retry::RetryConfig;
 
 /// Google's official Health API client, as this crate uses it.

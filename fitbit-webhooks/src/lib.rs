@@ -19,6 +19,10 @@
 //! Create, list and delete the subscriptions themselves with the client in
 //! `fitbit-api` (the Subscriptions operations).
 //!
+//! Google Health API webhooks (the successor's: endpoint verification with
+//! an `Authorization` secret, ECDSA P-256 signatures against Google's Tink
+//! keyset) are in [`google`] (feature `google`).
+//!
 //! ```
 //! use fitbit_webhooks::{CollectionType, SignatureKey, Subscriber, VerificationCode};
 //!
@@ -47,6 +51,9 @@ mod verification;
 
 #[cfg(feature = "receiver")]
 pub mod receiver;
+
+#[cfg(feature = "google")]
+pub mod google;
 
 pub use notification::{
     CollectionType, Notification, NotificationError, NotificationKey, parse_notifications,

@@ -14,29 +14,41 @@
 //! | `POST`, signature missing, malformed or wrong | 404; the body is not parsed |
 //! | `POST`, signature right, body not a notification array | 400 |
 //! | `POST` larger than the limit (64 KiB by default) | 413; the body is not read |
+//! | `POST` whose body is not all there within 10 s (by default) | 408 |
 //! | `POST`, sink full or closed | 503, so that the delivery is not lost silently |
 //! | other methods | 405 |
 //!
 //! The router answers on every path; mount it where your subscriber URL
-//! points with `Router::nest_service`.
+//! points with `Router::nest_service`. Serve it with [`serve`], which adds
+//! header and idle time limits and caps the open connections
+//! ([`ServeLimits`]); `axum::serve` has no time limits.
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
-use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 
 use crate::notification::Notification;
 use crate::signature::SIGNATURE_HEADER;
 use crate::subscriber::{Rejection, Subscriber};
 use crate::verification::VerificationAnswer;
 
+mod body;
+mod serve;
+
+pub(crate) use body::{BodyError, read_body};
+pub use serve::{ServeLimits, serve};
+
 /// The default largest notification body: a POST carries a few hundred
 /// bytes per notification, so 64 KiB leaves room for large batches.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The default time a POST's body has to arrive in whole.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where verified notifications go. Delivery must not block: the receiver
 /// answers Fitbit right after it (Fitbit wants an answer within 5 seconds),
@@ -136,6 +148,11 @@ pub enum RefusalReason {
     },
     /// The body could not be read to its end.
     UnreadableBody(String),
+    /// The body was not all there within the time limit.
+    BodyTimeout {
+        /// The limit.
+        after: Duration,
+    },
     /// The sink could not take the notifications.
     Unavailable,
     /// Neither GET nor POST.
@@ -150,6 +167,7 @@ impl Refusal {
             RefusalReason::Notification(rejection) => rejection.status(),
             RefusalReason::TooLarge { .. } => 413,
             RefusalReason::UnreadableBody(_) => 400,
+            RefusalReason::BodyTimeout { .. } => 408,
             RefusalReason::Unavailable => 503,
             RefusalReason::MethodNotAllowed => 405,
         }
@@ -164,6 +182,7 @@ impl fmt::Display for Refusal {
             RefusalReason::Notification(rejection) => write!(f, "{rejection}"),
             RefusalReason::TooLarge { limit } => write!(f, "the body is larger than {limit} bytes"),
             RefusalReason::UnreadableBody(reason) => write!(f, "the body could not be read: {reason}"),
+            RefusalReason::BodyTimeout { after } => write!(f, "the body was not all there within {after:?}"),
             RefusalReason::Unavailable => f.write_str("the application cannot take notifications now"),
             RefusalReason::MethodNotAllowed => f.write_str("only GET (verification) and POST are answered"),
         }
@@ -197,17 +216,30 @@ pub struct Receiver {
     subscriber: Subscriber,
     sink: Box<dyn NotificationSink>,
     max_body_bytes: usize,
+    body_timeout: Duration,
 }
 
 impl Receiver {
     /// A receiver that checks requests with `subscriber` and delivers to `sink`.
     pub fn new(subscriber: Subscriber, sink: impl NotificationSink) -> Self {
-        Self { subscriber, sink: Box::new(sink), max_body_bytes: DEFAULT_MAX_BODY_BYTES }
+        Self {
+            subscriber,
+            sink: Box::new(sink),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+        }
     }
 
     /// The largest body accepted; larger ones get 413 unread.
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
         self.max_body_bytes = limit;
+        self
+    }
+
+    /// How long a POST's body may take to arrive in whole (default 10 s);
+    /// slower ones get 408.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
         self
     }
 
@@ -241,18 +273,11 @@ impl Receiver {
 
     async fn read_body(&self, headers: &HeaderMap, body: Body) -> Result<bytes::Bytes, RefusalReason> {
         let limit = self.max_body_bytes;
-        let declared = headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.parse::<u64>().ok());
-        if declared.is_some_and(|length| length > limit as u64) {
-            return Err(RefusalReason::TooLarge { limit });
-        }
-        match Limited::new(body, limit).collect().await {
-            Ok(collected) => Ok(collected.to_bytes()),
-            Err(err) if err.is::<LengthLimitError>() => Err(RefusalReason::TooLarge { limit }),
-            Err(err) => Err(RefusalReason::UnreadableBody(err.to_string())),
-        }
+        read_body(headers, body, limit, self.body_timeout).await.map_err(|err| match err {
+            BodyError::TooLarge => RefusalReason::TooLarge { limit },
+            BodyError::TimedOut => RefusalReason::BodyTimeout { after: self.body_timeout },
+            BodyError::Unreadable(reason) => RefusalReason::UnreadableBody(reason),
+        })
     }
 }
 

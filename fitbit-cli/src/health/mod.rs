@@ -8,6 +8,8 @@ mod export;
 mod login;
 mod points;
 mod profile;
+mod subscribers;
+mod webhook;
 
 use std::path::PathBuf;
 
@@ -99,6 +101,16 @@ pub enum HealthCommand {
         JSON line per page); the summary (calls, points, rows written, elapsed time) is printed on stdout \
         as JSON.")]
     Export(export::ExportArgs),
+
+    /// Webhook subscribers of your Cloud project (project credentials): list, create, patch, delete
+    Subscribers(subscribers::SubscribersArgs),
+
+    /// Per-user webhook subscriptions of a subscriber: list, create, delete
+    Subscriptions(subscribers::SubscriptionsArgs),
+
+    /// Receive Google Health webhooks on this machine: `webhook serve`
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
 }
 
 /// `fitbit health devices …`.
@@ -167,5 +179,8 @@ pub async fn run(args: HealthArgs, token_file: PathBuf) -> Result<(), CliError> 
         }
         HealthCommand::Points(command) => points::run(&context, command).await,
         HealthCommand::Export(args) => export::run(&context, args).await,
+        HealthCommand::Subscribers(args) => subscribers::run_subscribers(&context, args).await,
+        HealthCommand::Subscriptions(args) => subscribers::run_subscriptions(&context, args).await,
+        HealthCommand::Webhook(command) => webhook::run(command).await,
     }
 }

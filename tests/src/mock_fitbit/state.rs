@@ -4,7 +4,7 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use rand::Rng as _;
+use rand::RngExt as _;
 use serde_json::{Value, json};
 
 use super::{Counters, IssuedTokens, MockApp, MockConfig, RecordedRequest};

@@ -375,6 +375,8 @@ pub(crate) struct Caller {
     /// The OAuth client of the access token (empty for project calls).
     pub client_id: String,
     pub scopes: Vec<String>,
+    /// How a project call was authorized.
+    pub project: Option<super::project::ProjectCaller>,
 }
 
 impl Caller {
@@ -500,14 +502,17 @@ fn authenticate(
         .with_reason("CREDENTIALS_MISSING", &[("method", &op.rpc())]));
     };
     if op.is_project() {
-        // Project calls use the caller's Cloud credentials; any bearer is taken (and recorded).
-        return Ok(Caller { client_id: String::new(), scopes: Vec::new() });
+        // Project calls need Cloud credentials with the cloud-platform scope.
+        let project = super::project::authenticate(state, &token, &op.rpc())?;
+        return Ok(Caller { client_id: String::new(), scopes: Vec::new(), project: Some(project) });
     }
     let invalid = "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or \
                    other valid authentication credential. See \
                    https://developers.google.com/identity/sign-in/web/devconsole-project.";
     match state.check_access(&token) {
-        Ok(record) => Ok(Caller { client_id: record.client_id.clone(), scopes: record.scopes.clone() }),
+        Ok(record) => {
+            Ok(Caller { client_id: record.client_id.clone(), scopes: record.scopes.clone(), project: None })
+        }
         Err(AccessProblem::Expired) => Err(ApiError::unauthenticated(invalid)
             .with_reason("ACCESS_TOKEN_EXPIRED", &[("method", &op.rpc())])
             .with_header(
@@ -535,6 +540,11 @@ fn dispatch(state: &mut State, request: &MockRequest) -> Result<Reply, ApiError>
         return Err(ApiError::for_status(status, &op.rpc()));
     }
     let caller = authenticate(state, request, &request.query_pairs(), op)?;
+    match caller.project {
+        Some(super::project::ProjectCaller::CloudToken) => state.counters.cloud_token_calls += 1,
+        Some(super::project::ProjectCaller::ServiceAccount) => state.counters.service_account_calls += 1,
+        None => {}
+    }
     if state.faults.service_disabled {
         let project =
             if op.is_project() { route.project.clone() } else { project_of(&caller.client_id).to_string() };

@@ -56,6 +56,7 @@ mod oauth;
 mod paging;
 mod points;
 mod profile;
+mod project;
 mod rollup;
 pub mod scopes;
 mod seed;
@@ -64,6 +65,7 @@ mod subscribers;
 mod synthetic;
 pub use synthetic::{MakePoint, Series};
 mod time;
+pub mod webhooks;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -100,6 +102,28 @@ pub const HEALTH_USER_ID: &str = "4815162342";
 pub const LEGACY_USER_ID: &str = "GGNJL9";
 /// A Google Cloud project number for webhook subscribers.
 pub const PROJECT_NUMBER: &str = "271828182845";
+/// An access token with the `cloud-platform` scope that project calls take
+/// (as `gcloud auth print-access-token` would give).
+pub const CLOUD_ACCESS_TOKEN: &str = "ya29.mock-cloud-platform-7c1e9a";
+/// The service account of `tests/fixtures/google-health/service-account-key.json`.
+pub const SERVICE_ACCOUNT_EMAIL: &str = "webhooks@fitbit-rs-stand-in.iam.gserviceaccount.com";
+/// Its key id.
+pub const SERVICE_ACCOUNT_KEY_ID: &str = "0d1e2f3a4b5c6d7e8f90a1b2c3d4e5f6a7b8c9d0";
+
+/// A service account whose self-signed JWTs project calls take.
+#[derive(Clone, Debug)]
+pub struct MockServiceAccount {
+    /// `client_email` of its key.
+    pub client_email: String,
+    /// `private_key_id` of its key.
+    pub private_key_id: String,
+}
+
+/// The path of the service-account key file that goes with
+/// [`SERVICE_ACCOUNT_EMAIL`] (a throwaway key, registered nowhere else).
+pub fn service_account_key_path() -> std::path::PathBuf {
+    crate::fixtures::dir("google-health").join("service-account-key.json")
+}
 
 /// What kind of OAuth client an app registered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -236,6 +260,11 @@ pub struct MockGoogleConfig {
     pub page_sizes: PageSizes,
     /// Seed the user with the fixture data points (default true).
     pub seed_points: bool,
+    /// Access tokens project calls take (default: [`CLOUD_ACCESS_TOKEN`]).
+    pub cloud_access_tokens: Vec<String>,
+    /// Service accounts whose self-signed JWTs project calls take (default:
+    /// the one of [`service_account_key_path`]).
+    pub service_accounts: Vec<MockServiceAccount>,
 }
 
 impl Default for MockGoogleConfig {
@@ -258,6 +287,11 @@ impl Default for MockGoogleConfig {
             rate_limit_per_minute: Some(300),
             page_sizes: PageSizes::default(),
             seed_points: true,
+            cloud_access_tokens: vec![CLOUD_ACCESS_TOKEN.into()],
+            service_accounts: vec![MockServiceAccount {
+                client_email: SERVICE_ACCOUNT_EMAIL.into(),
+                private_key_id: SERVICE_ACCOUNT_KEY_ID.into(),
+            }],
         }
     }
 }
@@ -294,6 +328,10 @@ pub struct Counters {
     pub injected_failures: usize,
     /// Requests to `/v4/projects/...` (webhook subscribers).
     pub subscriber_requests: usize,
+    /// Project calls authorized with a registered Cloud access token.
+    pub cloud_token_calls: usize,
+    /// Project calls authorized with a service account's self-signed JWT.
+    pub service_account_calls: usize,
     /// Connections closed without an answer on purpose.
     pub dropped_connections: usize,
 }

@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use rand::Rng as _;
+use rand::RngExt as _;
 use serde_json::Value;
 
 use super::points::StoredPoint;

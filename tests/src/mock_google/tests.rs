@@ -1009,7 +1009,7 @@ async fn settings_update_checks_the_mask() {
 #[tokio::test]
 async fn subscribers_need_a_project_number() {
     let mock = MockGoogle::start(MockGoogleConfig::default()).await;
-    let cloud = "ya29.service-account-token";
+    let cloud = CLOUD_ACCESS_TOKEN;
     let payload = json!({
         "endpointUri": "https://hooks.example.com/google-health",
         "endpointAuthorization": {"secret": "Bearer hook-secret"},
@@ -1062,5 +1062,46 @@ async fn subscribers_need_a_project_number() {
     let unauthenticated = reqwest::Client::new().get(mock.url(&parent)).send().await.unwrap();
     assert_eq!(unauthenticated.status(), 401);
     let recorded = mock.requests_to(&format!("{parent}/hooks/subscriptions"));
-    assert_eq!(recorded[0].header("authorization"), Some("Bearer ya29.service-account-token"));
+    assert_eq!(recorded[0].header("authorization"), Some(format!("Bearer {CLOUD_ACCESS_TOKEN}").as_str()));
+}
+
+#[tokio::test]
+async fn project_calls_need_cloud_platform_credentials() {
+    let mock = MockGoogle::start(MockGoogleConfig::default()).await;
+    let parent = format!("/v4/projects/{PROJECT_NUMBER}/subscribers");
+    let list = |token: String| {
+        let request = reqwest::Client::new().get(mock.url(&parent)).bearer_auth(token);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    assert_eq!(list(CLOUD_ACCESS_TOKEN.into()).await.0, 200);
+    assert_eq!(list("ya29.someone-elses".into()).await.0, 401);
+    // A user's Google Health sign-in lacks the cloud-platform scope.
+    let user = mock.issue_tokens(DESKTOP_CLIENT_ID, &[SLEEP_READONLY]);
+    let (status, body) = list(user.access_token).await;
+    assert_eq!(
+        (status, body["error"]["details"][0]["reason"].as_str()),
+        (403, Some("ACCESS_TOKEN_SCOPE_INSUFFICIENT"))
+    );
+    // A self-signed JWT of an unknown key, or an expired one, is refused.
+    let jwt = |kid: &str, exp: u64| {
+        let encode = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        format!(
+            "{}.{}.c2ln",
+            encode(json!({"alg": "RS256", "typ": "JWT", "kid": kid})),
+            encode(
+                json!({"iss": SERVICE_ACCOUNT_EMAIL, "sub": SERVICE_ACCOUNT_EMAIL, "scope": "https://www.googleapis.com/auth/cloud-platform", "iat": now - 10, "exp": now + exp})
+            ),
+        )
+    };
+    assert_eq!(list(jwt(SERVICE_ACCOUNT_KEY_ID, 3600)).await.0, 200);
+    assert_eq!(list(jwt("another-key", 3600)).await.0, 401);
+    mock.advance_clock(std::time::Duration::from_secs(7200));
+    assert_eq!(list(jwt(SERVICE_ACCOUNT_KEY_ID, 3600)).await.0, 401, "expired by the mock's clock");
+    let counters = mock.counters();
+    assert_eq!((counters.cloud_token_calls, counters.service_account_calls), (1, 1));
 }
