@@ -18,6 +18,9 @@
 //!   for some types); [`Client::exercise_tcx`]: TCX files as raw bytes.
 //! - [`DataType`] (the three spellings of each type, its scopes and limits),
 //!   resource [`names`], and a typed time-range [`Filter`].
+//! - [`legacy`]: the legacy Fitbit Web API's calls and response types
+//!   ([`fitbit_api::types`]) served by the new API ([`Client::legacy`]), to
+//!   switch the transport first and the types later.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), fitbit_auth::Error> {
@@ -59,6 +62,7 @@ mod daily_rollup;
 mod data_type;
 mod error;
 mod filter;
+pub mod legacy;
 pub mod names;
 mod paging;
 mod points;

@@ -1,0 +1,326 @@
+//! The legacy facade (`fitbit_health::legacy`) against the legacy API: the
+//! same day (`tests/fixtures/legacy-day/`) is read through the legacy
+//! stand-in with `fitbit-api` (legacy shape) and through the Google stand-in
+//! with the facade (new shape converted), and the typed results are compared
+//! field by field. Each comparison lists the fields the new API cannot fill
+//! (`Rule::Missing`), the ones it fills by another definition
+//! (`Rule::Differs`), and the tolerances of converted values (`Rule::Within`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{NaiveDate, Utc};
+use fitbit_api::prelude::*;
+use fitbit_api::types::{ActivityDetailLevel, ActivityResource, IntradayActivityResource, Period};
+use fitbit_api::{ClockTime, FitbitDate, UnitSystem};
+use fitbit_auth::{Endpoints, GoogleScope, MemoryStore, OAuthClient, Provider, Session, TokenSet};
+use fitbit_health::RetryConfig;
+use fitbit_health::legacy::Legacy;
+use fitbit_tests::legacy_day::{self, Rule, assert_same};
+use fitbit_tests::mock_fitbit::{CONFIDENTIAL_CLIENT_ID, MockConfig, MockFitbit};
+use fitbit_tests::mock_google::{DESKTOP_CLIENT_ID, DESKTOP_CLIENT_SECRET, MockGoogle, MockGoogleConfig};
+use serde::Serialize;
+use serde_json::Value;
+
+const LEGACY_SCOPES: [&str; 10] = [
+    "activity",
+    "heartrate",
+    "sleep",
+    "weight",
+    "profile",
+    "settings",
+    "oxygen_saturation",
+    "respiratory_rate",
+    "temperature",
+    "cardio_fitness",
+];
+
+const GOOGLE_SCOPES: [GoogleScope; 5] = [
+    GoogleScope::ActivityAndFitnessReadonly,
+    GoogleScope::HealthMetricsAndMeasurementsReadonly,
+    GoogleScope::SleepReadonly,
+    GoogleScope::ProfileReadonly,
+    GoogleScope::SettingsReadonly,
+];
+
+/// Both stand-ins holding the compared day, and a client for each.
+struct Day {
+    fitbit: MockFitbit,
+    _google: MockGoogle,
+    access_token: String,
+    health: fitbit_health::Client,
+}
+
+fn date(text: &str) -> NaiveDate {
+    text.parse().unwrap()
+}
+
+fn compared_day() -> NaiveDate {
+    date(legacy_day::DAY)
+}
+
+async fn the_day() -> Day {
+    let fitbit = MockFitbit::start(MockConfig::default()).await;
+    assert!(legacy_day::serve_legacy(&fitbit) > 30);
+    let access_token = fitbit.issue_tokens(CONFIDENTIAL_CLIENT_ID, &LEGACY_SCOPES).access_token;
+
+    let google =
+        MockGoogle::start(MockGoogleConfig { seed_points: false, ..MockGoogleConfig::default() }).await;
+    assert!(legacy_day::seed_google(&google) > 1000);
+    let scope_urls: Vec<String> = GOOGLE_SCOPES.iter().map(|s| s.url()).collect();
+    let scope_refs: Vec<&str> = scope_urls.iter().map(String::as_str).collect();
+    let issued = google.issue_tokens(DESKTOP_CLIENT_ID, &scope_refs);
+    let oauth = OAuthClient::google(DESKTOP_CLIENT_ID)
+        .client_secret(DESKTOP_CLIENT_SECRET)
+        .redirect_uri("http://127.0.0.1:1")
+        .endpoints(Endpoints::with_base_for(Provider::Google, &google.base_url()).unwrap())
+        .build()
+        .unwrap();
+    let session = Session::builder_shared(oauth, Arc::new(MemoryStore::new())).build();
+    let answer = serde_json::to_vec(&issued.token_answer()).unwrap();
+    session.save_tokens(TokenSet::from_token_response(&answer, Utc::now()).unwrap()).await.unwrap();
+    let health = fitbit_health::Client::builder()
+        .session(session)
+        .endpoint(google.base_url())
+        .retry(RetryConfig::default().backoff(Duration::from_millis(5), Duration::from_millis(20)))
+        .build()
+        .await
+        .unwrap();
+    Day { fitbit, _google: google, access_token, health }
+}
+
+impl Day {
+    /// The legacy client, answering in `units`.
+    fn fitbit_api(&self, units: UnitSystem) -> fitbit_api::Client {
+        let mut builder = fitbit_api::Client::builder()
+            .base_url(self.fitbit.base_url())
+            .bearer_token(self.access_token.clone());
+        if units != UnitSystem::Metric {
+            builder = builder.accept_language(units);
+        }
+        builder.build().unwrap()
+    }
+
+    fn legacy(&self, units: UnitSystem) -> Legacy {
+        self.health.legacy().units(units)
+    }
+}
+
+fn json(value: &impl Serialize) -> Value {
+    serde_json::to_value(value).unwrap()
+}
+
+// ── Profile and devices ────────────────────────────────────────────────────
+
+const PROFILE_RULES: [(&str, Rule); 11] = [
+    ("$.user.displayName", Rule::Missing("names are not in the new API")),
+    ("$.user.fullName", Rule::Missing("names are not in the new API")),
+    ("$.user.firstName", Rule::Missing("names are not in the new API")),
+    ("$.user.lastName", Rule::Missing("names are not in the new API")),
+    ("$.user.avatar", Rule::Missing("no avatar in the new API")),
+    ("$.user.gender", Rule::Missing("no gender in the new API")),
+    ("$.user.dateOfBirth", Rule::Missing("only the age is in the new API")),
+    ("$.user.height", Rule::Missing("a data type now (height)")),
+    ("$.user.weight", Rule::Missing("a data type now (weight)")),
+    ("$.user.averageDailySteps", Rule::Missing("not in the new API")),
+    ("$.user.startDayOfWeek", Rule::Missing("not in the new API")),
+];
+
+fn profile_rules() -> Vec<(&'static str, Rule)> {
+    let mut rules = PROFILE_RULES.to_vec();
+    // Fitbit wrote stride lengths to four decimals in inches.
+    rules.push(("$.user.strideLengthRunning", Rule::Within(1e-4)));
+    rules.push(("$.user.strideLengthWalking", Rule::Within(1e-4)));
+    rules
+}
+
+#[tokio::test]
+async fn profile_matches_the_legacy_profile_in_metric_and_us_units() {
+    let day = the_day().await;
+    for units in [UnitSystem::Metric, UnitSystem::Us] {
+        let legacy = day.fitbit_api(units).get_profile().send().await.unwrap().into_inner();
+        let facade = day.legacy(units).profile().await.unwrap();
+        let compared = assert_same(&json(&legacy), &json(&facade), &profile_rules());
+        assert!(compared >= 25, "{units}: {compared} fields compared");
+    }
+    let us = day.legacy(UnitSystem::Us).profile().await.unwrap();
+    assert!((us.user.stride_length_running.unwrap() - 38.0315).abs() < 1e-4, "966 mm in inches");
+}
+
+#[tokio::test]
+async fn devices_match_the_legacy_device_list() {
+    let day = the_day().await;
+    let legacy = day.fitbit_api(UnitSystem::Metric).get_devices().send().await.unwrap().into_inner();
+    let facade = day.legacy(UnitSystem::Metric).devices().await.unwrap();
+    let rules = [("$[].features", Rule::Differs("the new API's feature codes, not the legacy names"))];
+    let compared = assert_same(&json(&legacy), &json(&facade), &rules);
+    assert_eq!(facade.0.len(), 3);
+    assert!(compared >= 24, "{compared} fields compared");
+    assert_eq!(facade.0[1].mac.as_deref(), Some("D43A2C917E05"), "written without colons");
+    assert!(facade.0[1].features.as_ref().is_some_and(|f| f.contains(&"HEART_RATE".to_string())));
+}
+
+// ── Activity time series and intraday ──────────────────────────────────────
+
+#[tokio::test]
+async fn activity_time_series_match_for_every_resource() {
+    let day = the_day().await;
+    let api = day.fitbit_api(UnitSystem::Metric);
+    let facade = day.legacy(UnitSystem::Metric);
+    let resources = [
+        ActivityResource::Steps,
+        ActivityResource::Distance,
+        ActivityResource::Calories,
+        ActivityResource::ActivityCalories,
+        ActivityResource::Floors,
+        ActivityResource::Elevation,
+        ActivityResource::MinutesSedentary,
+        ActivityResource::MinutesLightlyActive,
+        ActivityResource::MinutesFairlyActive,
+        ActivityResource::MinutesVeryActive,
+    ];
+    let rules = [(
+        "$.activities-activityCalories[].value",
+        Rule::Differs(
+            "active-energy-burned: energy above the basal rate; Fitbit counted all energy of active minutes",
+        ),
+    )];
+    for resource in resources {
+        let legacy = api
+            .get_activity_timeseries_by_date()
+            .resource(resource)
+            .date(FitbitDate::On(compared_day()))
+            .period(Period::X1d)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        let ours = facade.activity_time_series(resource, compared_day(), compared_day()).await.unwrap();
+        assert_eq!(assert_same(&json(&legacy), &json(&ours), &rules), 2, "{resource}");
+    }
+    // Two days: the one before has no data, and says 0.
+    let legacy = api
+        .get_activity_timeseries_by_date_range()
+        .resource(ActivityResource::Steps)
+        .start_date(FitbitDate::On(date("2026-03-06")))
+        .end_date(FitbitDate::On(compared_day()))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let ours = facade
+        .activity_time_series(ActivityResource::Steps, date("2026-03-06"), compared_day())
+        .await
+        .unwrap();
+    assert_eq!(assert_same(&json(&legacy), &json(&ours), &[]), 4);
+    assert_eq!(ours.0["activities-steps"][1].value.as_u64(), Some(16_174));
+}
+
+#[tokio::test]
+async fn activity_distance_converts_to_miles() {
+    let day = the_day().await;
+    let legacy = day
+        .fitbit_api(UnitSystem::Us)
+        .get_activity_timeseries_by_date()
+        .resource(ActivityResource::Distance)
+        .date(FitbitDate::On(compared_day()))
+        .period(Period::X1d)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let ours = day
+        .legacy(UnitSystem::Us)
+        .activity_time_series(ActivityResource::Distance, compared_day(), compared_day())
+        .await
+        .unwrap();
+    let rules = [("$.activities-distance[].value", Rule::Within(1e-9))];
+    assert_eq!(assert_same(&json(&legacy), &json(&ours), &rules), 2);
+    let miles = ours.0["activities-distance"][0].value.as_f64().unwrap();
+    assert!((miles - 13.335248 / 1.609344).abs() < 1e-9, "{miles}");
+}
+
+#[tokio::test]
+async fn activity_intraday_matches_at_each_detail_level() {
+    let day = the_day().await;
+    let api = day.fitbit_api(UnitSystem::Metric);
+    let facade = day.legacy(UnitSystem::Metric);
+    let cases = [
+        (IntradayActivityResource::Steps, ActivityDetailLevel::X1min, 1440),
+        (IntradayActivityResource::Distance, ActivityDetailLevel::X5min, 288),
+        (IntradayActivityResource::Calories, ActivityDetailLevel::X15min, 96),
+        (IntradayActivityResource::Floors, ActivityDetailLevel::X15min, 96),
+        (IntradayActivityResource::Elevation, ActivityDetailLevel::X15min, 96),
+    ];
+    let rules = [
+        ("$.activities-distance-intraday.dataset[].value", Rule::Within(1e-9)),
+        ("$.activities-elevation-intraday.dataset[].value", Rule::Within(1e-9)),
+        // Sums of kcal in another order: float rounding only.
+        ("$.activities-calories-intraday.dataset[].value", Rule::Within(1e-6)),
+        ("$.activities-calories-intraday.dataset[].level", Rule::Missing("no activity level per minute")),
+        ("$.activities-calories-intraday.dataset[].mets", Rule::Missing("METs are not in the new API")),
+    ];
+    for (resource, detail, windows) in cases {
+        let legacy = api
+            .get_activity_intraday_by_date()
+            .resource(resource)
+            .date(FitbitDate::On(compared_day()))
+            .detail_level(detail)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        let ours = facade.activity_intraday(resource, compared_day(), detail, None).await.unwrap();
+        let compared = assert_same(&json(&legacy), &json(&ours), &rules);
+        // The day's total, the interval and type, and each window's time and value (and calories' two more).
+        let per_window = if resource == IntradayActivityResource::Calories { 4 } else { 2 };
+        assert_eq!(compared, 4 + windows * per_window, "{resource} at {detail}");
+    }
+
+    // A window, its end minute included.
+    let legacy = api
+        .get_activity_intraday_by_date_window()
+        .resource(IntradayActivityResource::Steps)
+        .date(FitbitDate::On(compared_day()))
+        .detail_level(ActivityDetailLevel::X1min)
+        .start_time(ClockTime::hm(7, 30).unwrap())
+        .end_time(ClockTime::hm(7, 40).unwrap())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let window = Some((ClockTime::hm(7, 30).unwrap(), ClockTime::hm(7, 40).unwrap()));
+    let ours = facade
+        .activity_intraday(
+            IntradayActivityResource::Steps,
+            compared_day(),
+            ActivityDetailLevel::X1min,
+            window,
+        )
+        .await
+        .unwrap();
+    assert_eq!(assert_same(&json(&legacy), &json(&ours), &[]), 4 + 11 * 2);
+}
+
+#[tokio::test]
+async fn a_window_that_ends_before_it_starts_is_refused() {
+    let day = the_day().await;
+    let window = Some((ClockTime::hm(9, 0).unwrap(), ClockTime::hm(8, 0).unwrap()));
+    let err = day
+        .legacy(UnitSystem::Metric)
+        .activity_intraday(
+            IntradayActivityResource::Steps,
+            compared_day(),
+            ActivityDetailLevel::X1min,
+            window,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, fitbit_auth::Error::InvalidRequest(_)), "{err}");
+    let err = day
+        .legacy(UnitSystem::Metric)
+        .activity_time_series(ActivityResource::Steps, compared_day(), date("2026-03-01"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("before the start date"), "{err}");
+}
