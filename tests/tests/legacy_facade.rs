@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
 use fitbit_api::prelude::*;
-use fitbit_api::types::{ActivityDetailLevel, ActivityResource, IntradayActivityResource, Period};
+use fitbit_api::types::{
+    ActivityDetailLevel, ActivityResource, HeartRateDetailLevel, IntradayActivityResource, Period,
+};
 use fitbit_api::{ClockTime, FitbitDate, UnitSystem};
 use fitbit_auth::{Endpoints, GoogleScope, MemoryStore, OAuthClient, Provider, Session, TokenSet};
 use fitbit_health::RetryConfig;
@@ -323,4 +325,91 @@ async fn a_window_that_ends_before_it_starts_is_refused() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("before the start date"), "{err}");
+}
+
+// ── Heart rate ─────────────────────────────────────────────────────────────
+
+const HEART_RULES: [(&str, Rule); 2] = [
+    (
+        "$.activities-heart[].value.heartRateZones[].caloriesOut",
+        Rule::Differs(
+            "calories-in-heart-rate-zone counts active energy only; Fitbit counted all energy in the zone",
+        ),
+    ),
+    ("$.activities-heart[].value.customHeartRateZones", Rule::Missing("custom zones are not in the new API")),
+];
+
+#[tokio::test]
+async fn heart_rate_time_series_match_zones_and_resting_heart_rate() {
+    let day = the_day().await;
+    let api = day.fitbit_api(UnitSystem::Metric);
+    let facade = day.legacy(UnitSystem::Metric);
+    let legacy = api
+        .get_heartrate_timeseries_by_date()
+        .date(FitbitDate::On(compared_day()))
+        .period(fitbit_api::types::HeartRatePeriod::X1d)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let ours = facade.heart_rate_time_series(compared_day(), compared_day()).await.unwrap();
+    // The date, four zones of five fields (calories by another definition), the resting rate, no custom zones.
+    assert_eq!(assert_same(&json(&legacy), &json(&ours), &HEART_RULES), 1 + 4 * 5 + 1 + 1);
+    let legacy = api
+        .get_heartrate_timeseries_by_date_range()
+        .start_date(FitbitDate::On(compared_day()))
+        .end_date(FitbitDate::On(compared_day()))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(assert_same(&json(&legacy), &json(&ours), &HEART_RULES), 23);
+    let zones = json(&ours)["activities-heart"][0]["value"]["heartRateZones"].clone();
+    assert_eq!(zones[3]["name"], "Peak");
+    assert_eq!(zones[3]["minutes"], 4);
+    assert!(
+        zones[2]["caloriesOut"].as_f64().unwrap() > 0.0,
+        "the run's active energy falls in the cardio zone"
+    );
+}
+
+#[tokio::test]
+async fn heart_rate_intraday_matches_at_1sec_1min_and_15min() {
+    let day = the_day().await;
+    let api = day.fitbit_api(UnitSystem::Metric);
+    let facade = day.legacy(UnitSystem::Metric);
+    for (detail, windows) in [(HeartRateDetailLevel::X1min, 627), (HeartRateDetailLevel::X15min, 96)] {
+        let legacy = api
+            .get_heartrate_intraday_by_date()
+            .date(FitbitDate::On(compared_day()))
+            .detail_level(detail)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        let ours = facade.heart_rate_intraday(compared_day(), detail, None).await.unwrap();
+        let dataset = ours.activities_heart_intraday.as_ref().unwrap();
+        assert_eq!(dataset.dataset.len(), windows, "{detail}: windows with samples");
+        let compared = assert_same(&json(&legacy), &json(&ours), &HEART_RULES);
+        assert_eq!(compared, 23 + 2 + windows * 2, "{detail}");
+    }
+    // Seconds, in a window whose end minute is included (07:30:00 to 07:31:59).
+    let (start, end) = (ClockTime::hm(7, 30).unwrap(), ClockTime::hm(7, 31).unwrap());
+    let legacy = api
+        .get_heartrate_intraday_by_date_window()
+        .date(FitbitDate::On(compared_day()))
+        .detail_level(HeartRateDetailLevel::X1sec)
+        .start_time(start)
+        .end_time(end)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let ours = facade
+        .heart_rate_intraday(compared_day(), HeartRateDetailLevel::X1sec, Some((start, end)))
+        .await
+        .unwrap();
+    assert_eq!(assert_same(&json(&legacy), &json(&ours), &HEART_RULES), 23 + 2 + 12 * 2);
+    let first = &ours.activities_heart_intraday.as_ref().unwrap().dataset[0];
+    assert_eq!(first.time.to_string(), "07:30:00");
 }

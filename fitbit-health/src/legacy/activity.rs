@@ -235,19 +235,7 @@ impl Legacy {
             ActivityDetailLevel::X15min => 15,
         };
         let offset = self.user_offset().await?;
-        let midnight = self.midnight(date).await?;
-        let (from, to) = match window {
-            Some((start, end)) if end.seconds_from_midnight() < start.seconds_from_midnight() => {
-                return Err(Error::InvalidRequest(format!(
-                    "the window ends ({end}) before it starts ({start})"
-                )));
-            }
-            Some((start, end)) => (
-                midnight + chrono::Duration::seconds(i64::from(start.seconds_from_midnight() / 60 * 60)),
-                midnight + chrono::Duration::seconds(i64::from(end.seconds_from_midnight() / 60 * 60 + 60)),
-            ),
-            None => (midnight, midnight + chrono::Duration::days(1)),
-        };
+        let (from, to) = self.window(date, window).await?;
         let rollups: Vec<_> = self
             .client
             .roll_up(quantity.data_type(), from, to, Duration::from_secs(minutes * 60))

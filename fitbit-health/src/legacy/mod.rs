@@ -10,7 +10,7 @@
 //! ```no_run
 //! # async fn run(client: fitbit_health::Client) -> Result<(), fitbit_auth::Error> {
 //! use chrono::NaiveDate;
-//! use fitbit_api::UnitSystem;
+//! use fitbit_api::{ClockTime, UnitSystem};
 //!
 //! let legacy = client.legacy().units(UnitSystem::Us);
 //! let day = NaiveDate::from_ymd_opt(2026, 3, 7).unwrap();
@@ -45,13 +45,14 @@
 
 mod activity;
 mod devices;
+mod heart;
 mod profile;
 mod units;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use fitbit_api::UnitSystem;
+use fitbit_api::{ClockTime, UnitSystem};
 use fitbit_auth::Error;
 use futures::TryStreamExt as _;
 use google_devicesandservices_health_v4::model::{CivilDateTime, DataPoint};
@@ -128,6 +129,27 @@ impl Legacy {
     pub(crate) async fn midnight(&self, date: NaiveDate) -> Result<DateTime<Utc>, Error> {
         let offset = self.user_offset().await?;
         Ok(at_offset(date.and_time(NaiveTime::MIN), offset))
+    }
+
+    /// The instants of `date`'s local day, or of `window` in it (from its
+    /// start minute to its end minute included, as the legacy time windows).
+    pub(crate) async fn window(
+        &self,
+        date: NaiveDate,
+        window: Option<(ClockTime, ClockTime)>,
+    ) -> Result<(DateTime<Utc>, DateTime<Utc>), Error> {
+        let midnight = self.midnight(date).await?;
+        let minute =
+            |time: ClockTime| chrono::Duration::seconds(i64::from(time.seconds_from_midnight() / 60 * 60));
+        match window {
+            Some((start, end)) if end.seconds_from_midnight() < start.seconds_from_midnight() => {
+                Err(Error::InvalidRequest(format!("the window ends ({end}) before it starts ({start})")))
+            }
+            Some((start, end)) => {
+                Ok((midnight + minute(start), midnight + minute(end) + chrono::Duration::minutes(1)))
+            }
+            None => Ok((midnight, midnight + chrono::Duration::days(1))),
+        }
     }
 
     /// Every point of `data_type` in `filter`, every page, newest first.
