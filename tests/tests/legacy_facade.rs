@@ -413,3 +413,53 @@ async fn heart_rate_intraday_matches_at_1sec_1min_and_15min() {
     let first = &ours.activities_heart_intraday.as_ref().unwrap().dataset[0];
     assert_eq!(first.time.to_string(), "07:30:00");
 }
+
+// ── Sleep ──────────────────────────────────────────────────────────────────
+
+const SLEEP_RULES: [(&str, Rule); 2] = [
+    ("$.sleep[].efficiency", Rule::Missing("sleep efficiency is not in the new API")),
+    ("$.sleep[].infoCode", Rule::Missing("not in the new API")),
+];
+
+fn sleep_rules() -> Vec<(&'static str, Rule)> {
+    let mut rules = SLEEP_RULES.to_vec();
+    for level in ["deep", "light", "rem", "wake", "asleep", "restless", "awake"] {
+        let path: &'static str = format!("$.sleep[].levels.summary.{level}.thirtyDayAvgMinutes").leak();
+        rules.push((path, Rule::Missing("Fitbit's own 30-day averages are not in the new API")));
+    }
+    rules
+}
+
+#[tokio::test]
+async fn sleep_logs_match_by_date_and_by_range() {
+    let day = the_day().await;
+    let api = day.fitbit_api(UnitSystem::Metric);
+    let facade = day.legacy(UnitSystem::Metric);
+    let legacy =
+        api.get_sleep_log_by_date().date(FitbitDate::On(compared_day())).send().await.unwrap().into_inner();
+    let ours = facade.sleep_log_by_date(compared_day()).await.unwrap();
+    let compared = assert_same(&json(&legacy), &json(&ours), &sleep_rules());
+    // Each sleep: 15 fields; the main sleep's 13 stages and 1 short wake of 3 fields and 4 levels of
+    // 3; the nap's 5 stages and 3 levels (classic: no short data); the day's 4 stages and 3 totals.
+    assert_eq!(compared, (15 + 14 * 3 + 4 * 3) + (15 + 5 * 3 + 3 * 3) + 7);
+    let sleeps = ours.sleep.as_ref().unwrap();
+    assert_eq!(sleeps.len(), 2);
+    assert_eq!((sleeps[0].is_main_sleep, sleeps[1].is_main_sleep), (Some(false), Some(true)));
+    assert_eq!(sleeps[1].start_time.as_ref().unwrap().to_string(), "2026-03-06T23:10:00.000");
+
+    let legacy = api
+        .get_sleep_log_by_date_range()
+        .start_date(FitbitDate::On(compared_day()))
+        .end_date(FitbitDate::On(compared_day()))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let ours = facade.sleep_log_by_date_range(compared_day(), compared_day()).await.unwrap();
+    assert_eq!(assert_same(&json(&legacy), &json(&ours), &sleep_rules()), 69 + 39);
+
+    // The day before has no sleep that ended on it.
+    let before = facade.sleep_log_by_date(date("2026-03-06")).await.unwrap();
+    assert_eq!(before.sleep.map(|s| s.len()), Some(0));
+    assert_eq!(before.summary.and_then(|s| s.total_sleep_records), Some(0));
+}

@@ -47,6 +47,7 @@ mod activity;
 mod devices;
 mod heart;
 mod profile;
+mod sleep;
 mod units;
 
 use std::sync::Arc;
