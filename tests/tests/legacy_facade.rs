@@ -463,3 +463,84 @@ async fn sleep_logs_match_by_date_and_by_range() {
     assert_eq!(before.sleep.map(|s| s.len()), Some(0));
     assert_eq!(before.summary.and_then(|s| s.total_sleep_records), Some(0));
 }
+
+// ── Body and nightly summaries ─────────────────────────────────────────────
+
+#[tokio::test]
+async fn weight_and_body_fat_logs_match_in_kilograms_and_pounds() {
+    let day = the_day().await;
+    // Fitbit wrote the BMI, and pounds, to two decimals.
+    let rules = [("$.weight[].bmi", Rule::Within(0.005)), ("$.weight[].weight", Rule::Within(0.005))];
+    for units in [UnitSystem::Metric, UnitSystem::Us] {
+        let legacy = day
+            .fitbit_api(units)
+            .get_weight_log()
+            .date(FitbitDate::On(compared_day()))
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        let ours = day.legacy(units).weight_logs(compared_day(), compared_day()).await.unwrap();
+        assert_eq!(assert_same(&json(&legacy), &json(&ours), &rules), 7, "{units}");
+    }
+    let ours = day.legacy(UnitSystem::Uk).weight_logs(compared_day(), compared_day()).await.unwrap();
+    assert!((ours.weight[0].weight.unwrap() - 71.85 / 6.35029318).abs() < 1e-9, "stone for en_GB");
+
+    let legacy = day
+        .fitbit_api(UnitSystem::Metric)
+        .get_bodyfat_log()
+        .date(FitbitDate::On(compared_day()))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let ours = day.legacy(UnitSystem::Metric).body_fat_logs(compared_day(), compared_day()).await.unwrap();
+    assert_eq!(assert_same(&json(&legacy), &json(&ours), &[]), 5);
+    let none =
+        day.legacy(UnitSystem::Metric).body_fat_logs(date("2026-03-06"), date("2026-03-06")).await.unwrap();
+    assert!(none.fat.is_empty());
+}
+
+#[tokio::test]
+async fn nightly_summaries_match_spo2_breathing_hrv_skin_temperature_and_vo2_max() {
+    let day = the_day().await;
+    let api = day.fitbit_api(UnitSystem::Metric);
+    let facade = day.legacy(UnitSystem::Metric);
+    let on = || FitbitDate::On(compared_day());
+
+    let legacy = api.get_spo2_summary_by_date().date(on()).send().await.unwrap().into_inner();
+    let ours = facade.spo2_summary(compared_day()).await.unwrap();
+    let bounds = "the new API's confidence bounds, not the lowest and highest readings";
+    let rules = [("$.value.min", Rule::Differs(bounds)), ("$.value.max", Rule::Differs(bounds))];
+    assert_eq!(assert_same(&json(&legacy), &json(&ours), &rules), 4);
+
+    let legacy = api.get_br_summary_by_date().date(on()).send().await.unwrap().into_inner();
+    let ours = facade.breathing_rate_summary(compared_day(), compared_day()).await.unwrap();
+    assert_eq!(assert_same(&json(&legacy), &json(&ours), &[]), 2);
+
+    let legacy = api.get_hrv_summary_by_date().date(on()).send().await.unwrap().into_inner();
+    let ours = facade.hrv_summary(compared_day(), compared_day()).await.unwrap();
+    assert_eq!(assert_same(&json(&legacy), &json(&ours), &[]), 3);
+
+    let legacy = api.get_temperature_skin_summary_by_date().date(on()).send().await.unwrap().into_inner();
+    let ours = facade.skin_temperature_summary(compared_day(), compared_day()).await.unwrap();
+    let rules = [
+        ("$.tempSkin[].logType", Rule::Missing("which sensor measured it is not in the new API")),
+        // Nightly minus baseline: float rounding only.
+        ("$.tempSkin[].value.nightlyRelative", Rule::Within(1e-9)),
+    ];
+    assert_eq!(assert_same(&json(&legacy), &json(&ours), &rules), 3);
+    let fahrenheit =
+        day.legacy(UnitSystem::Us).skin_temperature_summary(compared_day(), compared_day()).await;
+    let relative = fahrenheit.unwrap().temp_skin[0].value.nightly_relative.unwrap();
+    assert!((relative + 0.54).abs() < 1e-9, "{relative}");
+
+    let legacy = api.get_vo2max_summary_by_date().date(on()).send().await.unwrap().into_inner();
+    let ours = facade.cardio_fitness_summary(compared_day(), compared_day()).await.unwrap();
+    assert_eq!(assert_same(&json(&legacy), &json(&ours), &[]), 2);
+
+    // A night without data.
+    let empty = facade.spo2_summary(date("2026-03-06")).await.unwrap();
+    assert!(empty.value.is_none());
+    assert!(facade.hrv_summary(date("2026-03-06"), date("2026-03-06")).await.unwrap().hrv.is_empty());
+}

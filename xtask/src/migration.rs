@@ -284,7 +284,8 @@ pub fn validate(map: &MigrationMap, spec: &Spec, catalogue: &Catalogue) -> Vec<S
             }
         }
         if let Some(facade) = &row.facade
-            && (facade.is_empty() || !facade.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            && (!facade.starts_with(|c: char| c.is_ascii_lowercase())
+                || !facade.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
         {
             problems.push(format!("{id}: facade `{facade}` is not a method name"));
         }

@@ -44,10 +44,12 @@
 //!   Fitbit-synced data), else `None`.
 
 mod activity;
+mod body;
 mod devices;
 mod heart;
 mod profile;
 mod sleep;
+mod summaries;
 mod units;
 
 use std::sync::Arc;
