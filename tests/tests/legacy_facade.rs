@@ -544,3 +544,74 @@ async fn nightly_summaries_match_spo2_breathing_hrv_skin_temperature_and_vo2_max
     assert!(empty.value.is_none());
     assert!(facade.hrv_summary(date("2026-03-06"), date("2026-03-06")).await.unwrap().hrv.is_empty());
 }
+
+// ── Activity logs ──────────────────────────────────────────────────────────
+
+const LOG_RULES: [(&str, Rule); 7] = [
+    ("$.activityTypeId", Rule::Missing("the activity catalogue is gone; exerciseType is an enum")),
+    ("$.activityLevel", Rule::Missing("no activity level per exercise in the new API")),
+    ("$.caloriesLink", Rule::Missing("no links in the new API")),
+    ("$.activeZoneMinutes.minutesInHeartRateZones", Rule::Missing("no per-zone AZM per exercise")),
+    // The new API's speed and pace are rounded to 3 and 5 decimals of mm/s and s/m.
+    ("$.speed", Rule::Within(1e-3)),
+    ("$.pace", Rule::Within(1e-2)),
+    ("$.distance", Rule::Within(1e-9)),
+];
+
+#[tokio::test]
+async fn activity_logs_match_page_by_page_and_as_a_stream() {
+    use fitbit_health::legacy::LogQuery;
+    use futures::TryStreamExt as _;
+
+    let day = the_day().await;
+    let api = day.fitbit_api(UnitSystem::Metric);
+    let facade = day.legacy(UnitSystem::Metric);
+    let before = date("2026-03-08");
+
+    let legacy: Vec<_> =
+        api.activity_logs(fitbit_api::ListQuery::before(before).limit(1)).try_collect().await.unwrap();
+    let ours: Vec<_> = facade.activity_logs(LogQuery::before(before).limit(1)).try_collect().await.unwrap();
+    assert_eq!((legacy.len(), ours.len()), (2, 2));
+    for (legacy, ours) in legacy.iter().zip(&ours) {
+        // 23 values, 4 of them fields the new API cannot fill.
+        assert_eq!(assert_same(&json(legacy), &json(ours), &LOG_RULES), 23);
+    }
+    assert_eq!(ours[0].activity_name.as_deref(), Some("Walk"), "newest first");
+    assert_eq!(ours[1].start_time.as_deref(), Some("2026-03-07T07:30:00.000+01:00"));
+    assert_eq!(ours[1].log_type.as_deref(), Some("tracker"), "started on the device");
+
+    // One page, with the new API's page token where Fitbit had a URL.
+    let legacy = api
+        .get_activity_log_list()
+        .before_date(fitbit_api::ListBound::Day(before))
+        .sort(fitbit_api::types::SortOrder::Desc)
+        .limit(1)
+        .offset(0u32)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let first = facade.activity_log_list(LogQuery::before(before).limit(1), None).await.unwrap();
+    let mut rules: Vec<(&str, Rule)> = LOG_RULES
+        .iter()
+        .map(|(path, rule)| (&*format!("$.activities[]{}", &path[1..]).leak(), *rule))
+        .collect();
+    rules.push(("$.pagination.next", Rule::Differs("the new API's page token, not a URL")));
+    rules.push(("$.pagination.offset", Rule::Missing("the new API pages by token")));
+    rules.push(("$.pagination.previous", Rule::Missing("the new API pages forward only")));
+    assert_eq!(assert_same(&json(&legacy), &json(&first), &rules), 23 + 6);
+    let token = first.pagination.next.clone().unwrap();
+    assert!(!token.is_empty());
+    let second = facade.activity_log_list(LogQuery::before(before).limit(1), Some(&token)).await.unwrap();
+    assert_eq!(second.activities[0].activity_name.as_deref(), Some("Run"));
+    assert_eq!(second.pagination.next.as_deref(), Some(""), "the last page");
+
+    // In miles: distance, speed and pace follow the unit system.
+    let us =
+        day.legacy(UnitSystem::Us).activity_log_list(LogQuery::before(before).limit(2), None).await.unwrap();
+    let run = &us.activities[1];
+    assert_eq!(run.distance_unit.as_deref(), Some("Mile"));
+    let km = ours[1].distance.unwrap();
+    assert!((run.distance.unwrap() - km / 1.609344).abs() < 1e-9);
+    assert!((run.pace.unwrap() - ours[1].pace.unwrap() * 1.609344).abs() < 1e-6);
+}

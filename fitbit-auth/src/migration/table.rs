@@ -196,7 +196,7 @@ pub(super) static REPLACEMENTS: &[Replacement] = &[
         ],
         scopes: &["activity_and_fitness.readonly"],
         cli: "fitbit health points list --type exercise --from DATE --all",
-        facade: None,
+        facade: Some("activity_log_list"),
         notes: "No activityTypeId, caloriesLink, heartRateLink or tcxLink; TCX by exportExerciseTcx.",
         reason: "",
     },

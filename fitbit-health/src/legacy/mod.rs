@@ -46,6 +46,7 @@
 mod activity;
 mod body;
 mod devices;
+mod exercise;
 mod heart;
 mod profile;
 mod sleep;
@@ -66,6 +67,8 @@ use crate::data_type::DataType;
 use crate::error::ResultExt as _;
 use crate::filter::Filter;
 use crate::names;
+
+pub use exercise::LogQuery;
 
 /// Legacy-shaped answers from the Google Health API; from
 /// [`Client::legacy`]. Cheap to clone.
