@@ -79,7 +79,9 @@ async fn run(matches: &clap::ArgMatches) -> Result<(), CliError> {
         Builtin::Token(command) => token::run(&settings, command).await,
         Builtin::Profile => profile(&settings).await,
         Builtin::Webhook(WebhookCommand::Serve(args)) => webhook::serve(&settings, args).await,
-        Builtin::Health(args) => health::run(*args, health_token_file(matches, &settings)?).await,
+        Builtin::Health(args) => {
+            health::run(*args, health_token_file(matches, &settings)?, settings.global.units).await
+        }
         Builtin::Migrate(args) => migrate::run(&args),
     }
 }

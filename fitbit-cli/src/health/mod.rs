@@ -4,6 +4,7 @@
 //! with what to do, exit codes as for the other commands.
 
 mod context;
+mod legacy;
 mod login;
 mod points;
 mod profile;
@@ -88,6 +89,18 @@ pub enum HealthCommand {
     /// Data points: list, get, rollups, reconcile, create, patch, delete, TCX
     #[command(subcommand)]
     Points(points::PointsCommand),
+
+    /// A legacy Web API command, answered from the Google Health API in the legacy JSON shape
+    #[command(
+        subcommand,
+        long_about = "A legacy Web API command, with its own flags, answered from the Google Health API in \
+        the legacy JSON shape (fitbit_health::legacy), e.g. `fitbit health legacy heart-rate-intraday \
+        get-heartrate-intraday-by-date --date 2026-03-07 --detail-level 1min`. --units (metric, en_US, en_GB) \
+        picks the unit system as Accept-Language did. Only the operations the migration map gives a \
+        facade are here; `fitbit migrate OPERATION` says what replaces the others and which legacy fields \
+        the new API cannot fill."
+    )]
+    Legacy(legacy::LegacyCommand),
 }
 
 /// `fitbit health devices …`.
@@ -139,8 +152,12 @@ pub struct LoginArgs {
 }
 
 /// Runs `fitbit health …`. `token_file` is the Google token file, resolved
-/// by the caller.
-pub async fn run(args: HealthArgs, token_file: PathBuf) -> Result<(), CliError> {
+/// by the caller; `units` is `--units`, for `fitbit health legacy`.
+pub async fn run(
+    args: HealthArgs,
+    token_file: PathBuf,
+    units: Option<fitbit_api::UnitSystem>,
+) -> Result<(), CliError> {
     let context = HealthContext::new(token_file, args.options)?;
     match args.command {
         HealthCommand::Login(login) => login::run(&context, login).await,
@@ -155,5 +172,6 @@ pub async fn run(args: HealthArgs, token_file: PathBuf) -> Result<(), CliError> 
             profile::devices(&context, command.unwrap_or(DevicesCommand::List)).await
         }
         HealthCommand::Points(command) => points::run(&context, command).await,
+        HealthCommand::Legacy(command) => legacy::run(&context, command, units).await,
     }
 }
