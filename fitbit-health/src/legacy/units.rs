@@ -95,7 +95,7 @@ mod tests {
         assert!(close(distance(5_000_000.0, UnitSystem::Uk), 5.0));
         assert!(close(elevation(3048.0, UnitSystem::Us), 10.0));
         assert!(close(elevation(3048.0, UnitSystem::Metric), 3.048));
-        assert!(close(body_weight(63_502.9318, UnitSystem::Uk), 10.0));
+        assert!(close(body_weight(63_502.931_8, UnitSystem::Uk), 10.0));
         assert!(close(body_weight(45_359.237, UnitSystem::Us), 100.0));
         assert!(close(body_weight(71_850.0, UnitSystem::Metric), 71.85));
         assert!(close(length(254.0, UnitSystem::Us), 10.0));

@@ -105,7 +105,7 @@ pub(crate) fn answer(shared: &Shared, request: &MockRequest, answer: RecordedAns
     let Some(owner) = record.user_id.clone() else {
         return Reply::error(403, "insufficient_permissions", "App tokens cannot read user data");
     };
-    let has_scope = record.scopes.iter().any(|s| *s == answer.scope);
+    let has_scope = record.scopes.contains(&answer.scope);
     let Some(limits) = count_request(&mut state, &owner) else {
         let reset = seconds_to_next_hour(&state);
         return Reply::error(429, "system", "Too Many Requests").with_rate_limits(
