@@ -394,6 +394,7 @@ pub(super) static REPLACEMENTS: &[Replacement] = &[
             "distance",
             "total-calories",
             "active-energy-burned",
+            "basal-energy-burned",
             "floors",
             "altitude",
             "activity-level",
@@ -419,7 +420,7 @@ pub(super) static REPLACEMENTS: &[Replacement] = &[
             },
             Field {
                 legacy: "activities-caloriesBMR[].value",
-                new: "none in rollups (basal-energy-burned can only be listed)",
+                new: "basal-energy-burned points of the day, listed and summed (the type has no rollup)",
             },
             Field {
                 legacy: "activities-floors[].value",
@@ -453,7 +454,7 @@ pub(super) static REPLACEMENTS: &[Replacement] = &[
         scopes: &["activity_and_fitness.readonly"],
         cli: "fitbit health points daily-rollup --type steps --from START --to DATE+1",
         facade: Some("activity_time_series"),
-        notes: "activityCalories is only approximated; caloriesBMR has no rollup.",
+        notes: "activityCalories is only approximated; caloriesBMR needs a list of basal-energy-burned, not a rollup.",
         reason: "",
     },
     Replacement {
