@@ -10,13 +10,15 @@
 //!   Fitbit's reset; idempotent requests are retried on 502/503/504 and on
 //!   transport failures with backoff. Error bodies that are not JSON (an HTML
 //!   page from a proxy) are rewritten into an [`ErrorEnvelope`] so that the
-//!   status and headers reach the caller.
+//!   status and headers reach the caller. A 410 Gone answer is marked with
+//!   the operation's id ([`OPERATION_HEADER`]), so that [`Error::Retired`]
+//!   names what replaces it.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
-use fitbit_auth::{AccessToken, Authorizer, Error, ErrorEnvelope, HOOK_ERROR_HEADER};
+use fitbit_auth::{AccessToken, Authorizer, Error, ErrorEnvelope, HOOK_ERROR_HEADER, OPERATION_HEADER};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Request, Response, StatusCode};
@@ -193,11 +195,11 @@ impl Client {
     /// [`send_with_retries`](Self::send_with_retries) in the request's span.
     pub(crate) fn send_in_span(
         &self,
-        operation: &str,
+        operation: &'static str,
         request: Request,
     ) -> impl Future<Output = reqwest::Result<Response>> + Send + '_ {
         let span = request_span(operation, &request);
-        self.send_with_retries(request, span.clone()).instrument(span)
+        self.send_with_retries(request, span.clone(), operation).instrument(span)
     }
 
     /// Sends `request`, refreshing once after `expired_token`, waiting out
@@ -212,6 +214,7 @@ impl Client {
         &self,
         request: Request,
         span: tracing::Span,
+        operation: &'static str,
     ) -> impl Future<Output = reqwest::Result<Response>> + Send + '_ {
         let started = self.inner().shared.clock.now();
         let spare = retry_copy(&request);
@@ -224,7 +227,8 @@ impl Client {
             {
                 return outcome;
             }
-            Box::pin(self.recover(outcome, spare, started, &span)).await
+            let outcome = Box::pin(self.recover(outcome, spare, started, &span)).await;
+            outcome.map(|response| name_retired(response, operation))
         }
     }
 
@@ -414,6 +418,16 @@ async fn buffer_error(response: Response) -> reqwest::Result<(Response, ErrorEnv
     rebuilt.headers_mut().remove(header::CONTENT_LENGTH);
     rebuilt.headers_mut().remove(header::CONTENT_ENCODING);
     Ok((Response::from(rebuilt), envelope))
+}
+
+/// Marks a 410 answer with the operation that was called, for the
+/// conversion into [`Error::Retired`] (which then finds its replacement).
+fn name_retired(response: Response, operation: &'static str) -> Response {
+    if response.status() == StatusCode::GONE {
+        with_header(response, OPERATION_HEADER, HeaderValue::from_static(operation))
+    } else {
+        response
+    }
 }
 
 fn with_header(mut response: Response, name: &'static str, value: HeaderValue) -> Response {

@@ -8,6 +8,7 @@ use reqwest::header::HeaderMap;
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::ErrorEnvelope;
+use crate::migration::{self, Replacement};
 
 /// The header holding the seconds until the hourly quota resets. Header names
 /// are case-insensitive in `HeaderMap`, so `fitbit-rate-limit-reset` matches too.
@@ -102,15 +103,20 @@ pub enum Error {
         status: Option<u16>,
     },
 
-    /// HTTP 410 Gone: the legacy Fitbit Web API has been shut down.
+    /// HTTP 410 Gone: the legacy Fitbit Web API has been shut down. When the
+    /// retired operation is known, `replacement` is its row of the migration
+    /// map ([`Error::replacement`]).
     #[error(
         "this Fitbit Web API endpoint has been retired (HTTP 410 Gone); Google shut the legacy \
-         API down in 2026: migrate to the Google Health API (https://developers.google.com/health){}",
-        opt_detail(.api)
+         API down in 2026: migrate to the Google Health API (https://developers.google.com/health){}{}",
+        opt_detail(.api),
+        replacement_detail(.replacement)
     )]
     Retired {
         /// The server's answer, when there was one.
         api: Option<ApiError>,
+        /// What replaces the retired operation, from the migration map.
+        replacement: Option<&'static Replacement>,
     },
 
     /// The answer did not have the documented shape (malformed JSON, a
@@ -265,6 +271,10 @@ fn opt_detail(api: &Option<ApiError>) -> String {
     api.as_ref().map(detail).unwrap_or_default()
 }
 
+fn replacement_detail(replacement: &Option<&'static Replacement>) -> String {
+    replacement.map(|r| format!("; for `{}`, {}", r.operation, r.advice())).unwrap_or_default()
+}
+
 /// Replaces token-like runs (long base64url/JWT strings) in server messages, so
 /// an echoed token cannot reach a log through an error message.
 pub(crate) fn scrub(message: &str) -> String {
@@ -328,7 +338,7 @@ impl Error {
         // Google's `details[]` say why, where the status alone is too coarse.
         let reason = api.envelope.reason().map(str::to_owned);
         match api.status {
-            410 => Error::Retired { api: Some(api) },
+            410 => Error::Retired { api: Some(api), replacement: None },
             429 => Error::RateLimited { reset_in: api.rate_limit_reset, sent: true, api: Some(api) },
             _ if reason.as_deref() == Some("ACCOUNT_NOT_LINKED") => Error::AccountNotLinked(api),
             _ if reason.as_deref() == Some("SERVICE_DISABLED") => Error::ServiceDisabled(api),
@@ -402,15 +412,48 @@ impl Error {
             | Error::ServiceDisabled(api)
             | Error::MissingScope { api, .. }
             | Error::Validation { api, .. } => Some(api.status),
-            Error::SignInRequired { api, .. } | Error::RateLimited { api, .. } | Error::Retired { api } => {
-                api.as_ref().map(|a| a.status)
-            }
+            Error::SignInRequired { api, .. }
+            | Error::RateLimited { api, .. }
+            | Error::Retired { api, .. } => api.as_ref().map(|a| a.status),
             Error::Transient { status, .. } | Error::InvalidResponse { status, .. } => *status,
             Error::InvalidRequest(_)
             | Error::PartialConsent { .. }
             | Error::Authorization(_)
             | Error::Store(_)
             | Error::Config(_) => None,
+        }
+    }
+
+    /// What replaces a retired call ([`Error::Retired`] of a known
+    /// operation): the Google Health API methods, data types, scopes and the
+    /// `fitbit health` command, or why nothing does.
+    ///
+    /// ```
+    /// use fitbit_auth::Error;
+    /// use reqwest::header::HeaderMap;
+    ///
+    /// let err = Error::from_response(410, &HeaderMap::new(), b"").for_operation("get_sleep_log_by_date");
+    /// let replacement = err.replacement().expect("a row of the migration map");
+    /// assert_eq!(replacement.data_types, ["sleep"]);
+    /// assert!(err.to_string().contains("fitbit health points list --type sleep"));
+    /// ```
+    pub fn replacement(&self) -> Option<&'static Replacement> {
+        match self {
+            Error::Retired { replacement, .. } => *replacement,
+            _ => None,
+        }
+    }
+
+    /// Names the operation that failed: a [`Error::Retired`] without a
+    /// replacement gets the operation's row of the migration map (an
+    /// `operationId` or a `fitbit` command name). Other errors, and unknown
+    /// operations, are returned unchanged.
+    pub fn for_operation(self, operation: &str) -> Self {
+        match self {
+            Error::Retired { api, replacement: None } => {
+                Error::Retired { api, replacement: migration::find(operation) }
+            }
+            other => other,
         }
     }
 
@@ -459,6 +502,9 @@ struct HookError {
     reset_in_secs: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     status: Option<u16>,
+    /// The retired operation, for [`Error::Retired`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    operation: Option<String>,
 }
 
 impl Error {
@@ -484,7 +530,9 @@ impl Error {
             }
             other => other.to_string(),
         };
-        let hook = HookError { kind: kind.to_string(), message, reset_in_secs, status: self.status() };
+        let operation = self.replacement().map(|r| r.operation.to_string());
+        let hook =
+            HookError { kind: kind.to_string(), message, reset_in_secs, status: self.status(), operation };
         serde_json::to_string(&hook).unwrap_or_else(|_| self.to_string())
     }
 
@@ -502,11 +550,23 @@ impl Error {
                 api: None,
             },
             "transient" => Error::Transient { message: hook.message, status: hook.status },
-            "retired" => Error::Retired { api: None },
+            "retired" => {
+                Error::Retired { api: None, replacement: hook.operation.as_deref().and_then(migration::find) }
+            }
             "store" => Error::Store(hook.message),
             _ => Error::InvalidRequest(hook.message),
         }
     }
+}
+
+/// Names, on a 410 answer, the operation that was called, so that the
+/// conversion into [`Error::Retired`] finds its replacement. Set by
+/// `fitbit-api`'s middleware.
+pub const OPERATION_HEADER: &str = "x-fitbit-rs-operation";
+
+/// The operation named by [`OPERATION_HEADER`], if any.
+fn operation_of(headers: &HeaderMap) -> Option<&str> {
+    headers.get(OPERATION_HEADER)?.to_str().ok()
 }
 
 /// Marks an error answer that the client's middleware annotated: the response
@@ -546,17 +606,28 @@ impl From<progenitor_client::Error<ErrorEnvelope>> for Error {
             P::ErrorResponse(response) => {
                 let status = response.status().as_u16();
                 let reset = rate_limit_reset(response.headers());
-                Error::from_api(ApiError {
+                let operation = operation_of(response.headers()).map(str::to_owned);
+                let err = Error::from_api(ApiError {
                     status,
                     envelope: Box::new(response.into_inner()),
                     rate_limit_reset: reset,
-                })
+                });
+                match operation {
+                    Some(operation) => err.for_operation(&operation),
+                    None => err,
+                }
             }
-            P::UnexpectedResponse(response) if !response.status().is_success() => Error::from_api(ApiError {
-                status: response.status().as_u16(),
-                envelope: Box::default(),
-                rate_limit_reset: rate_limit_reset(response.headers()),
-            }),
+            P::UnexpectedResponse(response) if !response.status().is_success() => {
+                let err = Error::from_api(ApiError {
+                    status: response.status().as_u16(),
+                    envelope: Box::default(),
+                    rate_limit_reset: rate_limit_reset(response.headers()),
+                });
+                match operation_of(response.headers()) {
+                    Some(operation) => err.for_operation(operation),
+                    None => err,
+                }
+            }
             P::UnexpectedResponse(response) => Error::InvalidResponse {
                 status: Some(response.status().as_u16()),
                 message: "a success status this operation does not document".into(),
@@ -603,6 +674,28 @@ mod tests {
         );
         let store = Error::Store("the token file is locked".into());
         assert_eq!(Error::from_hook_message(&store.to_hook_message()).to_string(), store.to_string());
+    }
+
+    #[test]
+    fn a_retired_call_carries_its_replacement_through_the_hooks() {
+        let retired = Error::from_response(410, &HeaderMap::new(), b"Gone")
+            .for_operation("heart-rate-intraday get-heartrate-intraday-by-date");
+        let replacement = retired.replacement().expect("found by the CLI command name");
+        assert_eq!(replacement.operation, "get_heartrate_intraday_by_date");
+        assert_eq!(retired.action(), Action::MigrateToGoogleHealthApi);
+        let text = retired.to_string();
+        assert!(text.contains("use `fitbit health points list --type heart-rate"), "{text}");
+        let travelled = Error::from_hook_message(&retired.to_hook_message());
+        assert_eq!(travelled.replacement().map(|r| r.operation), Some("get_heartrate_intraday_by_date"));
+        // Nothing to name: unknown operations and other errors stay as they are.
+        let unknown = Error::from_response(410, &HeaderMap::new(), b"").for_operation("get_nothing");
+        assert!(unknown.replacement().is_none());
+        assert!(
+            Error::from_response(404, &HeaderMap::new(), b"")
+                .for_operation("get_profile")
+                .replacement()
+                .is_none()
+        );
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //!
 //! - [`Error`]: one classified error for API calls and auth flows, with
 //!   [`Error::action`] saying what to do next; it parses both error envelopes
-//!   Fitbit sends ([`ErrorEnvelope`]).
+//!   Fitbit sends ([`ErrorEnvelope`]). A retired call (410) names its
+//!   replacement from the [`migration`] map ([`Error::replacement`]).
 //! - [`Authorizer`]: the seam `fitbit-api` uses to put a bearer token on each
 //!   request and to refresh it after a 401 `expired_token`; [`StaticToken`] is
 //!   the simplest implementation.
@@ -50,6 +51,7 @@ mod callback;
 mod envelope;
 mod error;
 mod google_scope;
+pub mod migration;
 mod oauth_client;
 mod pkce;
 mod provider;
@@ -63,7 +65,8 @@ mod token;
 pub use authorizer::{Authorizer, StaticToken};
 pub use envelope::{ErrorEnvelope, ErrorField, ErrorItem, GoogleError};
 pub use error::{
-    Action, ApiError, AuthorizationError, Error, HOOK_ERROR_HEADER, RATE_LIMIT_RESET_HEADER, rate_limit_reset,
+    Action, ApiError, AuthorizationError, Error, HOOK_ERROR_HEADER, OPERATION_HEADER,
+    RATE_LIMIT_RESET_HEADER, rate_limit_reset,
 };
 pub use secret::{AccessToken, AuthorizationCode, ClientSecret, PkceVerifier, RefreshToken};
 

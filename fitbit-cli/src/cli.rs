@@ -24,7 +24,8 @@ Exit codes:
      missing, or the Google account holds no Fitbit data
   4  rate limited: the hourly quota is spent (with --fail-fast, or when the reset is too far away)
   5  temporary failure: Fitbit's servers or the network; retry later
-  6  retired: Fitbit answered 410 Gone; the legacy Web API is shut down (move to the Google Health API)
+  6  retired: Fitbit answered 410 Gone; the legacy Web API is shut down (the error names what replaces the
+     call; `fitbit migrate OPERATION` shows it in full)
 
 Environment:
   FITBIT_TOKEN_FILE, FITBIT_API_URL, FITBIT_AUTHORIZE_URL, FITBIT_UNITS stand in for the global options;
@@ -128,6 +129,27 @@ pub enum Builtin {
 
     /// The Google Health API (where Fitbit data lives now): Google sign-in, profile, devices, data points
     Health(Box<crate::health::HealthArgs>),
+
+    /// What replaces each legacy Web API operation in the Google Health API (the migration map)
+    #[command(long_about = "What replaces each legacy Web API operation in the Google Health API.\n\n\
+        Without OPERATION: every operation, one line each (coverage and what to use instead). With an \
+        operationId (get_sleep_log_by_date) or a command name (sleep get-sleep-log-by-date): its Google \
+        Health API methods, data types, the filter or rollup, the scopes to request, the `fitbit health` \
+        command, and where each legacy field comes from. --json prints the same as JSON. Needs no \
+        sign-in; the map is MIGRATION.md in the repository.")]
+    Migrate(MigrateArgs),
+}
+
+/// `fitbit migrate`.
+#[derive(Debug, Clone, Args)]
+pub struct MigrateArgs {
+    /// A legacy operationId or command name (`sleep get-sleep-log-by-date`; quote the space) [default: all]
+    #[arg(value_name = "OPERATION")]
+    pub operation: Option<String>,
+
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `fitbit login`.
@@ -258,7 +280,7 @@ mod tests {
         let command = command(crate::api_commands::commands());
         command.clone().debug_assert();
         let names: Vec<_> = command.get_subcommands().map(|c| c.get_name().to_string()).collect();
-        for builtin in ["login", "token", "profile", "webhook", "health"] {
+        for builtin in ["login", "token", "profile", "webhook", "health", "migrate"] {
             assert_eq!(names.iter().filter(|n| *n == builtin).count(), 1, "{builtin} is one command");
         }
         assert!(names.iter().any(|n| n == "heart-rate-intraday"), "{names:?}");

@@ -195,11 +195,16 @@ pub fn hint_for(err: &Error, sign_in: &SignIn) -> Option<String> {
                               APIs & Services → Library), then retry"
                 .into()
         }
-        Action::MigrateToGoogleHealthApi => {
-            "move to the Google Health API (https://developers.google.com/health); \
-             this endpoint will not come back"
-                .into()
-        }
+        Action::MigrateToGoogleHealthApi => match err.replacement() {
+            Some(replacement) => format!(
+                "this call is retired; {} (`fitbit migrate {}` has the details)",
+                replacement.advice(),
+                replacement.operation
+            ),
+            None => "move to the Google Health API (https://developers.google.com/health); \
+                     this endpoint will not come back; `fitbit migrate` says what replaces each call"
+                .into(),
+        },
         _ => return None,
     })
 }
@@ -245,6 +250,17 @@ mod tests {
         assert!(err.to_string().contains("run `fitbit login` again"), "{err}");
         let err = CliError::from(api_error(410, ""));
         assert!(err.hint.unwrap().contains("Google Health API"));
+        // A 410 of a known operation says what to use instead.
+        let retired = api_error(410, "").for_operation("get_heartrate_intraday_by_date");
+        let err = CliError::from(retired);
+        assert_eq!(err.exit, Exit::Retired);
+        let hint = err.hint.unwrap();
+        assert!(
+            hint.starts_with("this call is retired; use `fitbit health points list --type heart-rate"),
+            "{hint}"
+        );
+        let gone = CliError::from(api_error(410, "").for_operation("get_badges"));
+        assert!(gone.hint.unwrap().contains("no replacement: Badges are not part"));
         // Google's answers point to Google's commands and console.
         let not_linked = api_error(
             400,

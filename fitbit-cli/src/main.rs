@@ -7,6 +7,7 @@
 //! fitbit webhook serve --port P --verification-code C   # a local subscriber endpoint
 //! fitbit health login --client-id ID       # the Google Health API, where Fitbit data lives now
 //! fitbit health points list --type heart-rate --from 2026-03-01 --to 2026-03-02 --all
+//! fitbit migrate [OPERATION] [--json]     # what replaces each legacy operation
 //! fitbit <area> <operation> [options]      # every operation of the Web API, e.g.
 //! fitbit heart-rate-intraday get-heartrate-intraday-by-date --date today --detail-level 1min
 //! ```
@@ -20,6 +21,7 @@ mod errors;
 mod health;
 mod login;
 mod loopback;
+mod migrate;
 mod output;
 mod token;
 mod webhook;
@@ -57,6 +59,13 @@ fn main() -> ExitCode {
 }
 
 async fn run(matches: &clap::ArgMatches) -> Result<(), CliError> {
+    // The map is compiled in: no token file or settings needed.
+    if let Some(("migrate", _)) = matches.subcommand()
+        && let Builtin::Migrate(args) =
+            Builtin::from_arg_matches(matches).map_err(|err| CliError::usage(err.to_string()))?
+    {
+        return migrate::run(&args);
+    }
     let global = GlobalArgs::from_arg_matches(matches).map_err(|err| CliError::usage(err.to_string()))?;
     let settings = Settings::resolve(global)?;
     let Some((name, area_matches)) = matches.subcommand() else {
@@ -70,7 +79,10 @@ async fn run(matches: &clap::ArgMatches) -> Result<(), CliError> {
         Builtin::Token(command) => token::run(&settings, command).await,
         Builtin::Profile => profile(&settings).await,
         Builtin::Webhook(WebhookCommand::Serve(args)) => webhook::serve(&settings, args).await,
-        Builtin::Health(args) => health::run(*args, health_token_file(matches, &settings)?).await,
+        Builtin::Health(args) => {
+            health::run(*args, health_token_file(matches, &settings)?, settings.global.units).await
+        }
+        Builtin::Migrate(args) => migrate::run(&args),
     }
 }
 
@@ -103,7 +115,12 @@ async fn api_operation(settings: &Settings, area: &str, matches: &clap::ArgMatch
         Some(Ok(Output::Json(value))) => output::print_json(&value),
         Some(Ok(Output::Bytes(bytes))) => output::print_bytes(&bytes),
         Some(Ok(Output::Empty)) => Ok(()),
-        Some(Err(err)) => Err(err.into()),
+        // A 410 names what replaces the command (the client names the
+        // operation too; this covers answers the client could not tag).
+        Some(Err(err)) => {
+            let operation = matches.subcommand_name().unwrap_or_default();
+            Err(err.for_operation(&format!("{area} {operation}")).into())
+        }
         None => Err(CliError::usage(format!("unknown command `{area}`; see `fitbit --help`"))),
     }
 }

@@ -18,6 +18,11 @@ pub fn print_bytes(bytes: &[u8]) -> Result<(), CliError> {
     write_stdout(bytes)
 }
 
+/// Text as it is (it ends with its own newline).
+pub fn write_text(text: &str) -> Result<(), CliError> {
+    write_stdout(text.as_bytes())
+}
+
 /// One line of text.
 pub fn print_line(line: &str) -> Result<(), CliError> {
     write_stdout(format!("{line}\n").as_bytes())

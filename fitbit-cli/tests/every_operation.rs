@@ -142,3 +142,54 @@ async fn every_operation_sends_its_request_and_prints_the_typed_response() {
     }
     assert!(runs >= cases::CASES.len(), "every operation ran at least once ({runs} runs)");
 }
+
+/// A 410 Gone says what replaces the command (exit 6), and `fitbit migrate`
+/// prints the same row without a sign-in.
+#[tokio::test]
+async fn a_retired_operation_names_its_replacement() {
+    let server = MockServer::start_async().await;
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = token_file(&dir).await;
+    let gone = server
+        .mock_async(|when, then| {
+            when.method("GET").path("/1/user/-/activities/heart/date/2026-03-07/1d/1min.json");
+            then.status(410).header("content-type", "text/html").body("<html><h1>410 Gone</h1></html>");
+        })
+        .await;
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_fitbit"))
+        .arg("--api-url")
+        .arg(server.base_url())
+        .arg("--token-file")
+        .arg(&token_file)
+        .args(["heart-rate-intraday", "get-heartrate-intraday-by-date", "--date", "2026-03-07"])
+        .args(["--detail-level", "1min"])
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("fitbit runs");
+    gone.assert_async().await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(6), "{stderr}");
+    assert!(
+        stderr.contains(
+            "fitbit: what to do: this call is retired; use `fitbit health points list --type heart-rate"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`fitbit migrate get_heartrate_intraday_by_date`"), "{stderr}");
+    assert!(output.stdout.is_empty());
+
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_fitbit"))
+        .args(["migrate", "sleep get-sleep-log-by-date", "--json"])
+        .arg("--token-file")
+        .arg(dir.path().join("absent.json"))
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("fitbit runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let row: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(row["operation"], "get_sleep_log_by_date");
+    assert_eq!(row["data_types"], serde_json::json!(["sleep"]));
+    assert_eq!(row["coverage"], "partial");
+}

@@ -22,6 +22,9 @@
 //!   number.
 //! - [`DataType`] (the three spellings of each type, its scopes and limits),
 //!   resource [`names`], and a typed time-range [`Filter`].
+//! - [`legacy`]: the legacy Fitbit Web API's calls and response types
+//!   ([`fitbit_api::types`]) served by the new API ([`Client::legacy`]), to
+//!   switch the transport first and the types later.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), fitbit_auth::Error> {
@@ -63,6 +66,7 @@ mod daily_rollup;
 mod data_type;
 mod error;
 mod filter;
+pub mod legacy;
 pub mod names;
 mod paging;
 mod points;

@@ -51,6 +51,11 @@ async fn gone_with_an_html_page_is_the_retired_error() {
     let message = err.to_string();
     assert!(message.contains("Google Health API"), "{message}");
     assert!(message.contains("410 Gone"), "{message}");
+    // The client named the operation, so the error carries its replacement.
+    let replacement = err.replacement().expect("the migration map's row for get_profile");
+    assert_eq!(replacement.operation, "get_profile");
+    assert!(replacement.methods.contains(&"users.getProfile"));
+    assert!(message.contains("use `fitbit health profile`"), "{message}");
 }
 
 #[tokio::test]

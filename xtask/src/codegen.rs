@@ -84,8 +84,13 @@ pub fn render_httpmock(spec: &Spec) -> Result<String, Error> {
 
 /// Formats generated Rust source and adds the `@generated` header.
 fn format_source(what: &str, source: &str) -> Result<String, Error> {
+    format_with_header(what, source, &header())
+}
+
+/// Formats generated Rust source and puts `header` above it.
+pub(crate) fn format_with_header(what: &str, source: &str, header: &str) -> Result<String, Error> {
     let file: syn::File = syn::parse_str(source).map_err(|e| Error::Generate(format!("{what}: {e}")))?;
-    Ok(format!("{}{}", header(), prettyplease::unparse(&file)))
+    Ok(format!("{header}{}", prettyplease::unparse(&file)))
 }
 
 /// The CLI's commands, formatted, with the `@generated` header.

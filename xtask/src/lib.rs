@@ -2,7 +2,8 @@
 //!
 //! The spec in `spec/` is the source of truth. This crate reads it, checks the
 //! project's rules (see [`validate`]), generates the client with progenitor
-//! (see [`codegen`]) and compares or writes the checked-in files.
+//! (see [`codegen`]), renders the migration map (see [`migration`]) and
+//! compares or writes the checked-in files.
 //!
 //! It is a library as well as a binary so that the workspace tests can run the
 //! same checks: a forgotten `cargo xtask regen` fails `cargo test`.
@@ -11,6 +12,7 @@ pub mod cli;
 pub mod codegen;
 pub mod contract;
 pub mod coverage;
+pub mod migration;
 pub mod models;
 pub mod spec;
 pub mod surface;
@@ -74,11 +76,14 @@ impl std::fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Reads and validates the project spec, then renders every generated file.
+/// Reads and validates the project spec and the migration map, then renders
+/// every generated file.
 pub fn generate_all(root: &Path) -> Result<Vec<GeneratedFile>, Error> {
     let spec = spec::Spec::load(&root.join(spec::SPEC_PATH))?;
     validate::validate(&spec).map_err(Error::Invalid)?;
-    codegen::render_all(&spec)
+    let mut files = codegen::render_all(&spec)?;
+    files.extend(migration::render_all(root, &spec)?);
+    Ok(files)
 }
 
 /// Writes every generated file; returns the paths that changed.

@@ -5,6 +5,7 @@
 
 mod context;
 mod export;
+mod legacy;
 mod login;
 mod points;
 mod profile;
@@ -111,6 +112,18 @@ pub enum HealthCommand {
     /// Receive Google Health webhooks on this machine: `webhook serve`
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
+
+    /// A legacy Web API command, answered from the Google Health API in the legacy JSON shape
+    #[command(
+        subcommand,
+        long_about = "A legacy Web API command, with its own flags, answered from the Google Health API in \
+        the legacy JSON shape (fitbit_health::legacy), e.g. `fitbit health legacy heart-rate-intraday \
+        get-heartrate-intraday-by-date --date 2026-03-07 --detail-level 1min`. --units (metric, en_US, en_GB) \
+        picks the unit system as Accept-Language did. Only the operations the migration map gives a \
+        facade are here; `fitbit migrate OPERATION` says what replaces the others and which legacy fields \
+        the new API cannot fill."
+    )]
+    Legacy(legacy::LegacyCommand),
 }
 
 /// `fitbit health devices …`.
@@ -162,8 +175,12 @@ pub struct LoginArgs {
 }
 
 /// Runs `fitbit health …`. `token_file` is the Google token file, resolved
-/// by the caller.
-pub async fn run(args: HealthArgs, token_file: PathBuf) -> Result<(), CliError> {
+/// by the caller; `units` is `--units`, for `fitbit health legacy`.
+pub async fn run(
+    args: HealthArgs,
+    token_file: PathBuf,
+    units: Option<fitbit_api::UnitSystem>,
+) -> Result<(), CliError> {
     let context = HealthContext::new(token_file, args.options)?;
     match args.command {
         HealthCommand::Login(login) => login::run(&context, login).await,
@@ -182,5 +199,6 @@ pub async fn run(args: HealthArgs, token_file: PathBuf) -> Result<(), CliError> 
         HealthCommand::Subscribers(args) => subscribers::run_subscribers(&context, args).await,
         HealthCommand::Subscriptions(args) => subscribers::run_subscriptions(&context, args).await,
         HealthCommand::Webhook(command) => webhook::run(command).await,
+        HealthCommand::Legacy(command) => legacy::run(&context, command, units).await,
     }
 }

@@ -1,4 +1,5 @@
-//! The sliver of the Web API the mock serves: `GET /1/user/{user-id}/profile.json`.
+//! The sliver of the Web API the mock serves: `GET /1/user/{user-id}/profile.json`,
+//! and the answers a test registers with [`super::MockFitbit::serve_json`].
 
 use serde_json::json;
 
@@ -57,6 +58,76 @@ pub(crate) fn profile(shared: &Shared, request: &MockRequest, user: &str) -> Rep
             fields.insert("encodedId".into(), json!(owner));
         }
         Reply::json(200, &json!({ "user": profile }))
+    };
+    reply.with_rate_limits(limits.0, limits.1, limits.2)
+}
+
+/// An answer registered for one GET: the path, the query parameters (any
+/// order), the scope the token must hold, and the body.
+#[derive(Clone, Debug)]
+pub(crate) struct RecordedAnswer {
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub scope: String,
+    /// Only for requests with this `Accept-Language`; `None` for any.
+    pub units: Option<String>,
+    pub body: serde_json::Value,
+}
+
+/// The answer registered for this request, if any: same path, same query
+/// parameters (order aside); one registered for the request's
+/// `Accept-Language` before one registered for any.
+pub(crate) fn recorded(shared: &Shared, request: &MockRequest) -> Option<RecordedAnswer> {
+    let mut query = request.query_pairs();
+    query.sort();
+    let units = request.header("accept-language");
+    let state = shared.state();
+    let matching = |a: &&RecordedAnswer| a.path == request.path && a.query == query;
+    state
+        .answers
+        .iter()
+        .filter(matching)
+        .find(|a| a.units.is_some() && a.units.as_deref() == units)
+        .or_else(|| state.answers.iter().filter(matching).find(|a| a.units.is_none()))
+        .cloned()
+}
+
+/// `GET` of a registered answer: the bearer, the scope and the hourly quota
+/// are checked as for the profile.
+pub(crate) fn answer(shared: &Shared, request: &MockRequest, answer: RecordedAnswer) -> Reply {
+    let mut state = shared.state();
+    state.counters.api_requests += 1;
+    let bearer = request.header("authorization").and_then(|h| h.strip_prefix("Bearer ")).unwrap_or_default();
+    let record = match state.check_bearer(bearer) {
+        Ok(record) => record,
+        Err(problem) => return bearer_refusal(problem, bearer),
+    };
+    let Some(owner) = record.user_id.clone() else {
+        return Reply::error(403, "insufficient_permissions", "App tokens cannot read user data");
+    };
+    let has_scope = record.scopes.contains(&answer.scope);
+    let Some(limits) = count_request(&mut state, &owner) else {
+        let reset = seconds_to_next_hour(&state);
+        return Reply::error(429, "system", "Too Many Requests").with_rate_limits(
+            state.config.rate_limit_per_hour,
+            0,
+            reset,
+        );
+    };
+    let reply = if has_scope {
+        Reply::json(200, &answer.body)
+    } else {
+        Reply::json(
+            403,
+            &json!({
+                "errors": [{
+                    "errorType": "insufficient_scope",
+                    "fieldName": answer.scope,
+                    "message": format!("This application does not have permission to access {} data.", answer.scope)
+                }],
+                "success": false
+            }),
+        )
     };
     reply.with_rate_limits(limits.0, limits.1, limits.2)
 }

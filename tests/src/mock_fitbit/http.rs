@@ -185,6 +185,10 @@ async fn route(shared: &Shared, request: &MockRequest) -> Outcome {
         "/oauth2/authorize" | "/oauth2/token" | "/oauth2/revoke" | "/1.1/oauth2/introspect" => {
             Reply::error(405, "request", "Method not allowed").into()
         }
+        _ if method == Method::GET && api::recorded(shared, request).is_some() => {
+            let answer = api::recorded(shared, request).expect("checked above");
+            api::answer(shared, request, answer).into()
+        }
         _ => match api::profile_user(path) {
             Some(user) if method == Method::GET => api::profile(shared, request, &user).into(),
             Some(_) => Reply::error(405, "request", "Method not allowed").into(),

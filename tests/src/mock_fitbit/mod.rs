@@ -20,6 +20,9 @@
 //!   bearer with the `profile` scope: `401 expired_token` after expiry,
 //!   `401 invalid_token` for unknown or revoked tokens. API answers carry
 //!   `Fitbit-Rate-Limit-*` headers and turn into `429` past the hourly quota.
+//! - Any other `GET` a test registers with [`MockFitbit::serve_json`] (a
+//!   recorded day of data, for example), with the same checks and its own
+//!   scope.
 //!
 //! Tests control time ([`MockFitbit::advance_clock`]), inject faults
 //! ([`MockFitbit::drop_connection_after_next_refreshes`],
@@ -377,6 +380,42 @@ impl MockFitbit {
     /// Lets held and future refresh requests proceed.
     pub fn resume_refreshes(&self) {
         self.shared.refresh_gate.send_replace(true);
+    }
+
+    /// Answers `GET path_and_query` (query parameters in any order) with
+    /// `body` for a token that holds `scope`, as the Web API would: the
+    /// bearer is checked (`401 expired_token` / `invalid_token`), a token
+    /// without the scope gets `403 insufficient_scope`, and the request
+    /// counts in the hourly quota. A later registration of the same request
+    /// wins.
+    pub fn serve_json(&self, path_and_query: &str, scope: &str, body: serde_json::Value) {
+        self.serve_json_for_units(path_and_query, scope, None, body);
+    }
+
+    /// As [`serve_json`](Self::serve_json), for requests whose
+    /// `Accept-Language` is `units` (`en_US`, `en_GB`) when given: the
+    /// legacy API answered in the unit system that header named.
+    pub fn serve_json_for_units(
+        &self,
+        path_and_query: &str,
+        scope: &str,
+        units: Option<&str>,
+        body: serde_json::Value,
+    ) {
+        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        let mut query: Vec<(String, String)> =
+            url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+        query.sort();
+        let units = units.map(str::to_string);
+        let mut state = self.shared.state();
+        state.answers.retain(|a| !(a.path == path && a.query == query && a.units == units));
+        state.answers.push(api::RecordedAnswer {
+            path: path.into(),
+            query,
+            scope: scope.into(),
+            units,
+            body,
+        });
     }
 
     /// Makes the user deny (or grant) consent on later authorize requests.

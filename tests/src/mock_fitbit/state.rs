@@ -21,6 +21,8 @@ pub(crate) struct State {
     pub requests: Vec<RecordedRequest>,
     /// API requests per user in the current clock hour.
     pub rate: HashMap<String, (u64, u32)>,
+    /// Answers registered with [`super::MockFitbit::serve_json`].
+    pub answers: Vec<super::api::RecordedAnswer>,
 }
 
 pub(crate) struct CodeGrant {
@@ -124,6 +126,7 @@ impl State {
             faults: Faults::default(),
             requests: Vec::new(),
             rate: HashMap::new(),
+            answers: Vec::new(),
         }
     }
 

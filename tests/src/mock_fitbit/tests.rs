@@ -162,3 +162,36 @@ async fn scripted_answers_and_dropped_connections() {
     assert_eq!((counters.refresh_requests, counters.refresh_rotations, counters.refresh_replays), (3, 1, 1));
     assert_eq!(counters.dropped_connections, 1);
 }
+
+#[tokio::test]
+async fn a_registered_answer_is_served_for_its_path_and_query_with_the_usual_checks() {
+    let mock = MockFitbit::start(MockConfig::default()).await;
+    let body = serde_json::json!({ "sleep": [], "summary": { "totalSleepRecords": 0 } });
+    mock.serve_json(
+        "/1.2/user/-/sleep/list.json?sort=desc&beforeDate=2026-03-08&limit=1",
+        "sleep",
+        body.clone(),
+    );
+    let sleepy = mock.issue_tokens(CONFIDENTIAL_CLIENT_ID, &["sleep"]);
+    let get = |query: &'static str, token: String| {
+        let url = mock.url(&format!("/1.2/user/-/sleep/list.json{query}"));
+        async move { reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap() }
+    };
+
+    // The query's order does not matter; its content does.
+    let answer = get("?limit=1&beforeDate=2026-03-08&sort=desc", sleepy.access_token.clone()).await;
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.headers()["fitbit-rate-limit-remaining"], "149");
+    assert_eq!(answer.json::<serde_json::Value>().await.unwrap(), body);
+    assert_eq!(
+        get("?limit=2&beforeDate=2026-03-08&sort=desc", sleepy.access_token.clone()).await.status(),
+        404
+    );
+
+    let no_scope = mock.issue_tokens(CONFIDENTIAL_CLIENT_ID, &["profile"]);
+    let refused = get("?sort=desc&beforeDate=2026-03-08&limit=1", no_scope.access_token).await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(error_type(refused).await, "insufficient_scope");
+    let unknown = get("?sort=desc&beforeDate=2026-03-08&limit=1", "not-a-token".into()).await;
+    assert_eq!(unknown.status(), 401);
+}

@@ -36,7 +36,15 @@ fn offset(value: Option<&Value>) -> chrono::Duration {
 /// The times filters and ordering use; `None` for untimed types (food).
 pub(crate) fn times(data_type: &DataType, data: &Value) -> Option<PointTimes> {
     let member = data.get(&data_type.member)?;
-    match data_type.kind {
+    // `activity-level` is "daily" in Discovery's description but its points
+    // carry an interval (as the data-types page says): go by the shape.
+    let kind = match data_type.kind {
+        RecordKind::Daily if member.get("date").is_none() && member.get("interval").is_some() => {
+            RecordKind::Interval
+        }
+        kind => kind,
+    };
+    match kind {
         RecordKind::Interval | RecordKind::Session => {
             let interval = member.get("interval")?;
             let start = parse_timestamp(interval.get("startTime")?.as_str()?)?;
