@@ -5,15 +5,15 @@ mod common;
 
 use std::process::Stdio;
 
-use common::{HANG_GUARD, LoginRun, Run, Scratch, consent, fitbit_bare, get};
+use common::google::{google_file, health, json, run, sign_in};
+use common::{HANG_GUARD, LoginRun, Run, Scratch, consent, get};
 use fitbit_auth::{ClientConfig, ClientSecret, FileStore, Provider, TokenSet, TokenStoreExt as _};
 use fitbit_tests::mock_google::{
-    DESKTOP_CLIENT_ID, DESKTOP_CLIENT_SECRET, HEALTH_USER_ID, IssuedTokens, MockGoogle, MockGoogleConfig,
-    WEB_CLIENT_ID, WEB_CLIENT_SECRET, WEB_REDIRECT_URI, scopes,
+    DESKTOP_CLIENT_ID, DESKTOP_CLIENT_SECRET, HEALTH_USER_ID, MockGoogle, MockGoogleConfig, WEB_CLIENT_ID,
+    WEB_CLIENT_SECRET, WEB_REDIRECT_URI, scopes,
 };
 use serde_json::Value;
 use tokio::io::AsyncWriteExt as _;
-use tokio::process::Command;
 
 const READ: [&str; 5] = [
     scopes::ACTIVITY_AND_FITNESS_READONLY,
@@ -22,68 +22,6 @@ const READ: [&str; 5] = [
     scopes::LOCATION_READONLY,
     scopes::PROFILE_READONLY,
 ];
-
-fn google_file(scratch: &Scratch) -> std::path::PathBuf {
-    scratch.dir.path().join("google.json")
-}
-
-/// `fitbit health <args>` against `mock`, with the Google token file of
-/// `scratch` (given through FITBIT_HEALTH_TOKEN_FILE, as a user would).
-fn health(scratch: &Scratch, mock: &MockGoogle, args: &[&str]) -> Command {
-    let mut command = fitbit_bare();
-    command
-        .env_remove("BROWSER")
-        .env("HOME", scratch.dir.path())
-        .env("XDG_CONFIG_HOME", scratch.dir.path().join("config"))
-        .env("FITBIT_HEALTH_TOKEN_FILE", google_file(scratch))
-        .env("FITBIT_HEALTH_API_URL", mock.base_url())
-        .env("FITBIT_GOOGLE_AUTHORIZE_URL", mock.authorize_url())
-        .env("FITBIT_GOOGLE_TOKEN_URL", mock.token_url())
-        .env("FITBIT_GOOGLE_REVOKE_URL", mock.revoke_url())
-        .arg("health")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
-
-async fn run(command: &mut Command) -> Run {
-    let output = tokio::time::timeout(HANG_GUARD, command.output()).await.expect("fitbit finished").unwrap();
-    Run::from(output)
-}
-
-fn json(run: &Run) -> Value {
-    serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|err| panic!("stdout is not JSON ({err}):\n{}", run.stdout))
-}
-
-/// The Google sign-in of a Desktop client saved as `fitbit health login`
-/// would have, with the access token expiring in `expires_in`.
-async fn sign_in_directly(
-    scratch: &Scratch,
-    mock: &MockGoogle,
-    expires_in: chrono::Duration,
-) -> IssuedTokens {
-    let issued = mock.issue_tokens(DESKTOP_CLIENT_ID, &READ);
-    let body = serde_json::to_vec(&issued.token_answer()).unwrap();
-    let mut tokens = TokenSet::from_token_response(&body, chrono::Utc::now()).unwrap();
-    tokens.expires_at = chrono::Utc::now() + expires_in;
-    tokens.obtained_at = Some(tokens.expires_at - chrono::Duration::hours(1));
-    FileStore::new(google_file(scratch))
-        .update(move |record| {
-            record.provider = Some(Provider::Google);
-            record.client = Some(ClientConfig {
-                client_id: DESKTOP_CLIENT_ID.into(),
-                client_secret: Some(ClientSecret::new(DESKTOP_CLIENT_SECRET)),
-                redirect_uri: None,
-            });
-            record.token = Some(tokens);
-        })
-        .await
-        .unwrap();
-    issued
-}
 
 #[tokio::test]
 async fn a_desktop_client_signs_in_on_a_free_loopback_port() {
@@ -207,7 +145,7 @@ async fn a_partial_grant_saves_nothing_and_names_what_is_missing() {
 async fn points_rollups_and_tcx_come_out_as_json_and_bytes() {
     let mock = MockGoogle::start(MockGoogleConfig::default()).await;
     let scratch = Scratch::new();
-    let issued = sign_in_directly(&scratch, &mock, chrono::Duration::minutes(50)).await;
+    let issued = sign_in(&scratch, &mock, &READ, chrono::Duration::minutes(50)).await;
 
     let steps = run(&mut health(&scratch, &mock, &["points", "list", "--type", "steps", "--all"])).await;
     steps.assert_code(0).assert_hides(&[&issued.access_token, &issued.refresh_token]);
@@ -246,7 +184,7 @@ async fn points_rollups_and_tcx_come_out_as_json_and_bytes() {
 async fn google_errors_exit_with_their_class_and_a_google_hint() {
     let mock = MockGoogle::start(MockGoogleConfig::default()).await;
     let scratch = Scratch::new();
-    sign_in_directly(&scratch, &mock, chrono::Duration::minutes(50)).await;
+    sign_in(&scratch, &mock, &READ, chrono::Duration::minutes(50)).await;
 
     mock.set_account_not_linked(true);
     let not_linked = run(&mut health(&scratch, &mock, &["points", "list", "--type", "steps"])).await;
@@ -291,7 +229,7 @@ async fn google_errors_exit_with_their_class_and_a_google_hint() {
 async fn two_processes_sharing_the_token_file_refresh_once() {
     let mock = MockGoogle::start(MockGoogleConfig::default()).await;
     let scratch = Scratch::new();
-    let issued = sign_in_directly(&scratch, &mock, chrono::Duration::minutes(-1)).await;
+    let issued = sign_in(&scratch, &mock, &READ, chrono::Duration::minutes(-1)).await;
     let (mut first, mut second) =
         (health(&scratch, &mock, &["identity"]), health(&scratch, &mock, &["identity"]));
     let (a, b) = tokio::join!(run(&mut first), run(&mut second));

@@ -4,17 +4,13 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
-use common::{HANG_GUARD, Run, Scratch, fitbit_bare};
-use fitbit_auth::{ClientConfig, ClientSecret, FileStore, Provider, TokenSet, TokenStoreExt as _};
-use fitbit_tests::mock_google::{
-    DESKTOP_CLIENT_ID, DESKTOP_CLIENT_SECRET, MockGoogle, MockGoogleConfig, scopes,
-};
+use common::google::{health, run, sign_in};
+use common::{HANG_GUARD, Run, Scratch};
+use fitbit_tests::mock_google::{MockGoogle, MockGoogleConfig, scopes};
 use fitbit_tests::synthetic_year::{self, Density, YearCounts};
 use serde_json::Value;
 use tokio::io::AsyncBufReadExt as _;
-use tokio::process::Command;
 
 /// The test's year: heart rate every 60 s (the benchmark reads the issue's
 /// 5-second year), steps every minute, nightly sleep, daily weight.
@@ -23,30 +19,8 @@ const TYPES: &str = "heart-rate,steps,sleep,weight";
 const SINCE: &str = "2025-01-01";
 const UNTIL: &str = "2026-01-01";
 
-fn google_file(scratch: &Scratch) -> PathBuf {
-    scratch.dir.path().join("google.json")
-}
-
 fn db_file(scratch: &Scratch) -> PathBuf {
     scratch.dir.path().join("export.sqlite")
-}
-
-fn health(scratch: &Scratch, mock: &MockGoogle, args: &[&str]) -> Command {
-    let mut command = fitbit_bare();
-    command
-        .env("HOME", scratch.dir.path())
-        .env("XDG_CONFIG_HOME", scratch.dir.path().join("config"))
-        .env("FITBIT_HEALTH_TOKEN_FILE", google_file(scratch))
-        .env("FITBIT_HEALTH_API_URL", mock.base_url())
-        .env("FITBIT_GOOGLE_TOKEN_URL", mock.token_url())
-        .env("FITBIT_GOOGLE_REVOKE_URL", mock.revoke_url())
-        .current_dir(scratch.dir.path())
-        .arg("health")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
 }
 
 fn export_args(scratch: &Scratch) -> Vec<String> {
@@ -66,30 +40,6 @@ fn export_args(scratch: &Scratch) -> Vec<String> {
     .to_vec()
 }
 
-async fn run(command: &mut Command) -> Run {
-    let output =
-        tokio::time::timeout(HANG_GUARD * 5, command.output()).await.expect("fitbit finished").unwrap();
-    Run::from(output)
-}
-
-async fn sign_in(scratch: &Scratch, mock: &MockGoogle, grant: &[&str]) {
-    let issued = mock.issue_tokens(DESKTOP_CLIENT_ID, grant);
-    let body = serde_json::to_vec(&issued.token_answer()).unwrap();
-    let tokens = TokenSet::from_token_response(&body, chrono::Utc::now()).unwrap();
-    FileStore::new(google_file(scratch))
-        .update(move |record| {
-            record.provider = Some(Provider::Google);
-            record.client = Some(ClientConfig {
-                client_id: DESKTOP_CLIENT_ID.into(),
-                client_secret: Some(ClientSecret::new(DESKTOP_CLIENT_SECRET)),
-                redirect_uri: None,
-            });
-            record.token = Some(tokens);
-        })
-        .await
-        .unwrap();
-}
-
 async fn year(scratch: &Scratch) -> (MockGoogle, YearCounts) {
     let mock = MockGoogle::start(MockGoogleConfig::default()).await;
     let counts = synthetic_year::install(&mock, DENSITY);
@@ -101,6 +51,7 @@ async fn year(scratch: &Scratch) -> (MockGoogle, YearCounts) {
             scopes::ACTIVITY_AND_FITNESS_READONLY,
             scopes::SLEEP_READONLY,
         ],
+        chrono::Duration::hours(1),
     )
     .await;
     (mock, counts)
@@ -215,7 +166,8 @@ async fn an_export_killed_at_any_page_resumes_without_duplicates_or_gaps() {
 async fn types_the_scopes_do_not_allow_are_skipped_and_foreign_files_refused() {
     let scratch = Scratch::new();
     let mock = MockGoogle::start(MockGoogleConfig::default()).await;
-    sign_in(&scratch, &mock, &[scopes::SLEEP_READONLY, scopes::PROFILE_READONLY]).await;
+    sign_in(&scratch, &mock, &[scopes::SLEEP_READONLY, scopes::PROFILE_READONLY], chrono::Duration::hours(1))
+        .await;
     // Every type by default: only sleep is readable with this grant.
     let db = db_file(&scratch);
     let all =

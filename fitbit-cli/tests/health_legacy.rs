@@ -4,14 +4,10 @@
 
 mod common;
 
-use std::process::Stdio;
-
-use common::{HANG_GUARD, Run, Scratch, fitbit_bare};
-use fitbit_auth::{ClientConfig, ClientSecret, FileStore, Provider, TokenSet, TokenStoreExt as _};
+use common::google::{health, run, sign_in};
+use common::{Run, Scratch};
 use fitbit_tests::legacy_day::{self, Rule, assert_same};
-use fitbit_tests::mock_google::{
-    DESKTOP_CLIENT_ID, DESKTOP_CLIENT_SECRET, MockGoogle, MockGoogleConfig, scopes,
-};
+use fitbit_tests::mock_google::{MockGoogle, MockGoogleConfig, scopes};
 use serde_json::Value;
 
 const SCOPES: [&str; 5] = [
@@ -28,37 +24,12 @@ async fn signed_in() -> (MockGoogle, Scratch) {
         MockGoogle::start(MockGoogleConfig { seed_points: false, ..MockGoogleConfig::default() }).await;
     legacy_day::seed_google(&mock);
     let scratch = Scratch::new();
-    let issued = mock.issue_tokens(DESKTOP_CLIENT_ID, &SCOPES);
-    let body = serde_json::to_vec(&issued.token_answer()).unwrap();
-    let tokens = TokenSet::from_token_response(&body, chrono::Utc::now()).unwrap();
-    FileStore::new(scratch.dir.path().join("google.json"))
-        .update(move |record| {
-            record.provider = Some(Provider::Google);
-            record.client = Some(ClientConfig {
-                client_id: DESKTOP_CLIENT_ID.into(),
-                client_secret: Some(ClientSecret::new(DESKTOP_CLIENT_SECRET)),
-                redirect_uri: None,
-            });
-            record.token = Some(tokens);
-        })
-        .await
-        .unwrap();
+    sign_in(&scratch, &mock, &SCOPES, chrono::Duration::hours(1)).await;
     (mock, scratch)
 }
 
 async fn legacy(mock: &MockGoogle, scratch: &Scratch, args: &[&str]) -> Run {
-    let mut command = fitbit_bare();
-    command
-        .env("HOME", scratch.dir.path())
-        .env("XDG_CONFIG_HOME", scratch.dir.path().join("config"))
-        .env("FITBIT_HEALTH_TOKEN_FILE", scratch.dir.path().join("google.json"))
-        .env("FITBIT_HEALTH_API_URL", mock.base_url())
-        .env("FITBIT_GOOGLE_TOKEN_URL", mock.token_url())
-        .args(["health", "legacy"])
-        .args(args)
-        .stdin(Stdio::null());
-    let output = tokio::time::timeout(HANG_GUARD, command.output()).await.expect("fitbit finished").unwrap();
-    Run::from(output)
+    run(&mut health(scratch, mock, &[&["legacy"], args].concat())).await
 }
 
 fn stdout_json(run: &Run) -> Value {

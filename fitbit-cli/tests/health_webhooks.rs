@@ -7,6 +7,7 @@ mod common;
 
 use std::process::Stdio;
 
+use common::google::{health, json, run};
 use common::{HANG_GUARD, Run, Scratch, fitbit_bare};
 use fitbit_tests::mock_google::webhooks::{
     KeysetServer, LEGACY_SIGNATURE_HEADER, SIGNATURE_HEADER, WebhookKey, keyset_json, notification_body,
@@ -20,32 +21,6 @@ use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, BufReader};
 use tokio::process::{Child, Command};
 
 const SECRET: &str = "Bearer whsec-cli-5e8d1a";
-
-/// `fitbit health <args>` against `mock`, with no credentials of the test's environment.
-fn health(scratch: &Scratch, mock: &MockGoogle, args: &[&str]) -> Command {
-    let mut command = fitbit_bare();
-    command
-        .env("HOME", scratch.dir.path())
-        .env("XDG_CONFIG_HOME", scratch.dir.path().join("config"))
-        .env_remove("GOOGLE_APPLICATION_CREDENTIALS")
-        .env("FITBIT_HEALTH_TOKEN_FILE", scratch.dir.path().join("google.json"))
-        .env("FITBIT_HEALTH_API_URL", mock.base_url())
-        .arg("health")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
-
-async fn run(command: &mut Command) -> Run {
-    Run::from(tokio::time::timeout(HANG_GUARD, command.output()).await.expect("fitbit finished").unwrap())
-}
-
-fn json(run: &Run) -> Value {
-    serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|err| panic!("stdout is not JSON ({err}):\n{}", run.stdout))
-}
 
 #[tokio::test]
 async fn subscribers_and_subscriptions_are_managed_with_project_credentials() {
