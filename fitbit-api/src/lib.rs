@@ -59,7 +59,7 @@ pub mod webhooks;
 #[allow(rustdoc::invalid_html_tags, rustdoc::bare_urls, rustdoc::broken_intra_doc_links)]
 mod generated_client;
 
-pub use client::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
+pub use client::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT, redirect_policy};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use fitbit_auth::{Action, ApiError, Error, ErrorEnvelope};
 pub use generated_client::{ByteStream, Client, ResponseValue, builder, prelude};
