@@ -36,6 +36,10 @@ use crate::retry::{RetryPolicy, is_idempotent, is_retryable_status, is_retryable
 use crate::values::UnitSystem;
 
 const ACCEPT_LOCALE: HeaderName = HeaderName::from_static("accept-locale");
+// The internal marks as `HeaderName`s: removing by `&str` would parse the
+// name on every answer.
+const HOOK_ERROR: HeaderName = HeaderName::from_static(HOOK_ERROR_HEADER);
+const OPERATION: HeaderName = HeaderName::from_static(OPERATION_HEADER);
 
 /// The state the hooks need, shared by all clones of a [`Client`].
 #[derive(Clone)]
@@ -438,8 +442,8 @@ async fn buffer_error(response: Response) -> reqwest::Result<(Response, ErrorEnv
 fn without_internal_headers(outcome: reqwest::Result<Response>) -> reqwest::Result<Response> {
     outcome.map(|mut response| {
         let headers = response.headers_mut();
-        headers.remove(HOOK_ERROR_HEADER);
-        headers.remove(OPERATION_HEADER);
+        headers.remove(HOOK_ERROR);
+        headers.remove(OPERATION);
         response
     })
 }

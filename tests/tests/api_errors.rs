@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fitbit_api::prelude::*;
-use fitbit_api::{Action, Client, Error, RetryPolicy};
+use fitbit_api::{Action, Client, Error, ResultExt as _, RetryPolicy};
 use httpmock::MockServer;
 use support::rotating::RotatingToken;
 use support::{TEST_TOKEN, client_for};
@@ -433,8 +433,8 @@ async fn every_error_class_reaches_the_caller_unchanged_through_the_clients_hook
                 .build()
                 .unwrap();
 
-            // `?` (here `Error::from`) is the whole conversion.
-            let err = client.get_profile().send().await.map(|_| ()).map_err(Error::from).expect_err("fails");
+            // `?` (or `.classified()`) is the whole conversion.
+            let err = client.get_profile().send().await.classified().map(|_| ()).expect_err("fails");
 
             assert_eq!(format!("{err:?}"), format!("{original:?}"), "on_refresh: {on_refresh}");
             assert_eq!(err.action(), original.action());
