@@ -464,10 +464,7 @@ fn outcome_unknown(err: &reqwest::Error) -> Response {
     let mut answer = http::Response::new(b"{}".to_vec());
     *answer.status_mut() = StatusCode::BAD_GATEWAY;
     answer.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    answer.headers_mut().insert(
-        HeaderName::from_static(HOOK_ERROR_HEADER),
-        Error::OutcomeUnknown { message }.to_hook_header(),
-    );
+    answer.headers_mut().insert(HOOK_ERROR, Error::OutcomeUnknown { message }.to_hook_header());
     Response::from(answer)
 }
 
