@@ -105,7 +105,7 @@ pub enum SubscribersCommand {
     List,
     /// Register an endpoint (Google verifies it at once: run `fitbit health webhook serve` behind it)
     Create {
-        /// The subscriber id (4-36 characters, [a-z][a-z0-9-]) [default: chosen by Google]
+        /// The subscriber id (4-36 characters, `[a-z][a-z0-9-]`) [default: chosen by Google]
         #[arg(long, value_name = "ID")]
         id: Option<String>,
         #[command(flatten)]
