@@ -20,6 +20,28 @@ pub const DEFAULT_BASE_URL: &str = "https://api.fitbit.com";
 /// The default time limit for one request, connection included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The most redirects followed for one request.
+const MAX_REDIRECTS: usize = 5;
+
+/// The redirects the client's own HTTP client follows: only to the same
+/// origin (scheme, host and port) as the request, at most five in a row.
+/// A redirect to another host, or from `https` to `http`, is not followed:
+/// the answer comes back as an [`Error::InvalidResponse`] naming the
+/// redirect, and nothing is sent to the other server.
+pub fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin =
+            attempt.previous().first().is_some_and(|first| first.origin() == attempt.url().origin());
+        if !same_origin {
+            attempt.stop()
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
 /// Configures a [`Client`]. Start with [`Client::builder`].
 ///
 /// ```
@@ -123,7 +145,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Use this `reqwest::Client` (its own time-outs apply).
+    /// Use this `reqwest::Client` (its own time-outs apply). Give it
+    /// [`redirect_policy`] (`.redirect(fitbit_api::redirect_policy())`):
+    /// reqwest's default follows redirects to any host, taking the request
+    /// (and its body) along.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -167,6 +192,7 @@ impl ClientBuilder {
             None => reqwest::Client::builder()
                 .connect_timeout(self.timeout)
                 .timeout(self.timeout)
+                .redirect(redirect_policy())
                 .build()
                 .map_err(|err| Error::Config(format!("HTTP client: {err}")))?,
         };

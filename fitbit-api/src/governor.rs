@@ -9,6 +9,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use fitbit_auth::MAX_RATE_LIMIT_RESET;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
@@ -104,7 +105,7 @@ impl Governor {
         let number = |value: Option<&HeaderValue>| value?.to_str().ok()?.trim().parse::<u64>().ok();
         let limit = number(budget.limit).map(saturate);
         let remaining = number(budget.remaining).map(saturate);
-        let reset = number(budget.reset).map(Duration::from_secs);
+        let reset = budget.reset.and_then(|value| seconds(value.as_bytes()));
         let mut state = self.lock();
         if limit.is_some() {
             state.limit = limit;
@@ -112,11 +113,11 @@ impl Governor {
         if status == StatusCode::TOO_MANY_REQUESTS {
             let reset = reset.or_else(|| retry_after(headers)).unwrap_or(UNKNOWN_RESET);
             state.remaining = Some(0);
-            state.resets_at = Some(now + reset);
+            state.resets_at = Some(later(now, reset));
             return;
         }
         let (Some(remaining), Some(reset)) = (remaining, reset) else { return };
-        let resets_at = now + reset;
+        let resets_at = later(now, reset);
         let same_window = state.resets_at.is_some_and(|known| distance(known, resets_at) < NEW_WINDOW);
         // Fitbit updates the headers asynchronously, so within one window the
         // lower of its count and ours is the safer guess.
@@ -177,8 +178,26 @@ fn saturate(value: u64) -> u32 {
 
 /// `Retry-After` in seconds: only a fallback, Fitbit's own reset header wins.
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let seconds = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()?;
-    Some(Duration::from_secs(seconds))
+    seconds(headers.get(reqwest::header::RETRY_AFTER)?.as_bytes())
+}
+
+/// A number of seconds to a reset, capped at an hour
+/// ([`fitbit_auth::MAX_RATE_LIMIT_RESET`]): the quota is hourly, and a
+/// server naming a later time (`18446744073709551615`, `10^12`) would
+/// otherwise overflow the clock or hold every client sharing this
+/// governor back for ages. Digits only; a number past `u64` is as far as any.
+fn seconds(text: &[u8]) -> Option<Duration> {
+    let digits = text.trim_ascii();
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let seconds = std::str::from_utf8(digits).ok()?.parse::<u64>().unwrap_or(u64::MAX);
+    Some(Duration::from_secs(seconds).min(MAX_RATE_LIMIT_RESET))
+}
+
+/// `now + wait`, without a panic however far the clock is asked to go.
+fn later(now: Instant, wait: Duration) -> Instant {
+    now.checked_add(wait.min(MAX_RATE_LIMIT_RESET)).unwrap_or(now)
 }
 
 /// A random extra wait so that many clients do not all retry at the same instant.
@@ -268,6 +287,45 @@ mod tests {
         assert_eq!(status.remaining, Some(7));
         assert_eq!(status.limit, None);
         assert_eq!(status.resets_at, Some(now + Duration::from_secs(600)));
+    }
+
+    #[test]
+    fn resets_past_an_hour_are_an_hour_and_never_overflow() {
+        for reset in ["18446744073709551615", "1000000000000", "340282366920938463463374607431768211456"] {
+            for status in [StatusCode::OK, StatusCode::TOO_MANY_REQUESTS] {
+                let governor = Governor::new();
+                let now = Instant::now();
+                governor.observe(
+                    status,
+                    &headers(&[("fitbit-rate-limit-remaining", "0"), ("fitbit-rate-limit-reset", reset)]),
+                    now,
+                );
+                assert_eq!(
+                    governor.try_acquire(now),
+                    Admission::SpentUntil(now + MAX_RATE_LIMIT_RESET),
+                    "{reset}"
+                );
+                // An hour later the budget is unknown again: nothing is locked for longer.
+                assert_eq!(governor.try_acquire(now + MAX_RATE_LIMIT_RESET), Admission::Go, "{reset}");
+            }
+            let governor = Governor::new();
+            let now = Instant::now();
+            governor.observe(StatusCode::TOO_MANY_REQUESTS, &headers(&[("retry-after", reset)]), now);
+            assert_eq!(
+                governor.try_acquire(now),
+                Admission::SpentUntil(now + MAX_RATE_LIMIT_RESET),
+                "{reset}"
+            );
+        }
+        // Not a number of seconds: ignored (a 429 then waits the default minute).
+        let governor = Governor::new();
+        let now = Instant::now();
+        governor.observe(
+            StatusCode::TOO_MANY_REQUESTS,
+            &headers(&[("fitbit-rate-limit-reset", "-1"), ("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")]),
+            now,
+        );
+        assert_eq!(governor.try_acquire(now), Admission::SpentUntil(now + UNKNOWN_RESET));
     }
 
     #[test]

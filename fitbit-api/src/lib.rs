@@ -59,7 +59,7 @@ pub mod webhooks;
 #[allow(rustdoc::invalid_html_tags, rustdoc::bare_urls, rustdoc::broken_intra_doc_links)]
 mod generated_client;
 
-pub use client::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
+pub use client::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT, redirect_policy};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use fitbit_auth::{Action, ApiError, Error, ErrorEnvelope};
 pub use generated_client::{ByteStream, Client, ResponseValue, builder, prelude};
@@ -90,4 +90,37 @@ pub mod types {
 pub type RawError = progenitor_client::Error<ErrorEnvelope>;
 
 /// `Result` with the SDK's [`Error`].
+///
+/// An operation's `send()` returns progenitor's error ([`RawError`]); `?` in
+/// a function returning this `Result` converts it into [`Error`], and so does
+/// [`ResultExt::classified`] where there is no `?`. The conversion loses
+/// nothing: errors raised inside the client (a refused refresh, a spent
+/// budget, a write without an answer) come back as the same variant with
+/// the same fields.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `.classified()` on what `send()` returns: the same result with the
+/// error converted into [`Error`], for code that cannot use `?`.
+///
+/// ```no_run
+/// use fitbit_api::prelude::*;
+/// use fitbit_api::{Action, ResultExt as _};
+///
+/// # async fn run(client: fitbit_api::Client) {
+/// match client.get_profile().send().await.classified() {
+///     Ok(profile) => println!("{:?}", profile.user.display_name),
+///     Err(err) if err.action() == Action::SignInAgain => eprintln!("sign in again: {err}"),
+///     Err(err) => eprintln!("{err}"),
+/// }
+/// # }
+/// ```
+pub trait ResultExt<T> {
+    /// The result with its error classified.
+    fn classified(self) -> Result<T>;
+}
+
+impl<T> ResultExt<T> for std::result::Result<T, RawError> {
+    fn classified(self) -> Result<T> {
+        self.map_err(Error::from)
+    }
+}

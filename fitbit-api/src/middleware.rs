@@ -12,7 +12,10 @@
 //!   page from a proxy) are rewritten into an [`ErrorEnvelope`] so that the
 //!   status and headers reach the caller. A 410 Gone answer is marked with
 //!   the operation's id ([`OPERATION_HEADER`]), so that [`Error::Retired`]
-//!   names what replaces it.
+//!   names what replaces it. A POST that left but got no answer becomes
+//!   [`Error::OutcomeUnknown`] (it may have been carried out). Both marks,
+//!   and [`HOOK_ERROR_HEADER`], are removed from every answer as it
+//!   arrives, so that only the middleware can set them.
 
 use std::fmt;
 use std::sync::Arc;
@@ -33,6 +36,10 @@ use crate::retry::{RetryPolicy, is_idempotent, is_retryable_status, is_retryable
 use crate::values::UnitSystem;
 
 const ACCEPT_LOCALE: HeaderName = HeaderName::from_static("accept-locale");
+// The internal marks as `HeaderName`s: removing by `&str` would parse the
+// name on every answer.
+const HOOK_ERROR: HeaderName = HeaderName::from_static(HOOK_ERROR_HEADER);
+const OPERATION: HeaderName = HeaderName::from_static(OPERATION_HEADER);
 
 /// The state the hooks need, shared by all clones of a [`Client`].
 #[derive(Clone)]
@@ -218,16 +225,17 @@ impl Client {
     ) -> impl Future<Output = reqwest::Result<Response>> + Send + '_ {
         let started = self.inner().shared.clock.now();
         let spare = retry_copy(&request);
+        let idempotent = is_idempotent(request.method());
         let first_attempt = self.client().execute(request);
         async move {
-            let outcome = first_attempt.await;
+            let outcome = without_internal_headers(first_attempt.await);
             self.record_attempt(&outcome, 1, &span);
             if let Ok(response) = &outcome
                 && is_final(response.status())
             {
                 return outcome;
             }
-            let outcome = Box::pin(self.recover(outcome, spare, started, &span)).await;
+            let outcome = Box::pin(self.recover(outcome, spare, idempotent, started, &span)).await;
             outcome.map(|response| name_retired(response, operation))
         }
     }
@@ -237,6 +245,7 @@ impl Client {
         &self,
         mut outcome: reqwest::Result<Response>,
         mut spare: Option<Request>,
+        idempotent: bool,
         started: Instant,
         span: &tracing::Span,
     ) -> reqwest::Result<Response> {
@@ -249,7 +258,6 @@ impl Client {
         let mut rate_limit_retries = 0;
         let mut refreshed = false;
         loop {
-            let idempotent = spare.as_ref().is_some_and(|request| is_idempotent(request.method()));
             let retry = match outcome {
                 Err(err) => {
                     transient_failures += 1;
@@ -258,7 +266,14 @@ impl Client {
                             && transient_failures < policy.max_attempts
                             && within_time()
                     });
-                    let Some(retry) = retry else { return Err(err) };
+                    let Some(retry) = retry else {
+                        // A write that left but got no answer may have been
+                        // carried out: say so, rather than "retry later".
+                        if !idempotent && may_have_arrived(&err) {
+                            return Ok(outcome_unknown(&err));
+                        }
+                        return Err(err);
+                    };
                     clock.sleep(policy.backoff(transient_failures)).await;
                     retry
                 }
@@ -326,7 +341,7 @@ impl Client {
             };
             attempt += 1;
             spare = retry_copy(&retry);
-            outcome = self.client().execute(retry).await;
+            outcome = without_internal_headers(self.client().execute(retry).await);
             self.record_attempt(&outcome, attempt, span);
         }
     }
@@ -418,6 +433,39 @@ async fn buffer_error(response: Response) -> reqwest::Result<(Response, ErrorEnv
     rebuilt.headers_mut().remove(header::CONTENT_LENGTH);
     rebuilt.headers_mut().remove(header::CONTENT_ENCODING);
     Ok((Response::from(rebuilt), envelope))
+}
+
+/// Removes, from an answer as it arrives, the headers by which the
+/// middleware marks answers for the conversion into [`Error`]: a server that
+/// sent one would otherwise choose the error class (or the replacement of a
+/// "retired" call) the caller sees.
+fn without_internal_headers(outcome: reqwest::Result<Response>) -> reqwest::Result<Response> {
+    outcome.map(|mut response| {
+        let headers = response.headers_mut();
+        headers.remove(HOOK_ERROR);
+        headers.remove(OPERATION);
+        response
+    })
+}
+
+/// Whether a failed request may have reached the server: anything but a
+/// connection that never opened or a request that could not be built.
+fn may_have_arrived(err: &reqwest::Error) -> bool {
+    !err.is_connect() && !err.is_builder()
+}
+
+/// The answer standing for a write whose fate is unknown: it converts into
+/// [`Error::OutcomeUnknown`].
+fn outcome_unknown(err: &reqwest::Error) -> Response {
+    let message = match Error::from_transport(err) {
+        Error::Transient { message, .. } => message,
+        other => other.to_string(),
+    };
+    let mut answer = http::Response::new(b"{}".to_vec());
+    *answer.status_mut() = StatusCode::BAD_GATEWAY;
+    answer.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    answer.headers_mut().insert(HOOK_ERROR, Error::OutcomeUnknown { message }.to_hook_header());
+    Response::from(answer)
 }
 
 /// Marks a 410 answer with the operation that was called, for the

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::envelope::ErrorEnvelope;
 use crate::migration::{self, Replacement};
+use crate::text::{NAME_LIMIT, QUOTE_LIMIT, STORE_LIMIT, sanitize_text};
 
 /// The header holding the seconds until the hourly quota resets. Header names
 /// are case-insensitive in `HeaderMap`, so `fitbit-rate-limit-reset` matches too.
@@ -41,7 +42,11 @@ pub enum Error {
 
     /// 403 because the token lacks a scope (`insufficient_scope`,
     /// `insufficient_permissions`). Sign in again asking for the scope.
-    #[error("the token lacks the OAuth scope {}{}", scope.as_deref().unwrap_or("this call needs"), detail(.api))]
+    #[error(
+        "the token lacks the OAuth scope {}{}",
+        scope.as_deref().map_or_else(|| "this call needs".into(), |s| sanitize_text(s, NAME_LIMIT)),
+        detail(.api)
+    )]
     MissingScope {
         /// The scope Fitbit named, when it named one.
         scope: Option<String>,
@@ -78,7 +83,11 @@ pub enum Error {
     },
 
     /// 400 (or 422) because a parameter is wrong: fix the request.
-    #[error("invalid request{}{}", field.as_deref().map(|f| format!(" (field `{f}`)")).unwrap_or_default(), detail(.api))]
+    #[error(
+        "invalid request{}{}",
+        field.as_deref().map(|f| format!(" (field `{}`)", sanitize_text(f, NAME_LIMIT))).unwrap_or_default(),
+        detail(.api)
+    )]
     Validation {
         /// The field Fitbit named, when it named one.
         field: Option<String>,
@@ -95,12 +104,26 @@ pub enum Error {
     Conflict(ApiError),
 
     /// A passing failure: 5xx, a dropped connection, a time-out. Retry later.
-    #[error("temporary failure; retry later: {message}")]
+    #[error("temporary failure; retry later: {}", sanitize_text(.message, QUOTE_LIMIT))]
     Transient {
         /// What failed.
         message: String,
         /// The HTTP status, when a response arrived.
         status: Option<u16>,
+    },
+
+    /// A write (a POST) was sent, but the connection failed before an answer
+    /// came back: the server may have carried it out. Retrying it blindly can
+    /// create the same log twice; check first (list what it would have
+    /// created), then send it again only if it is missing.
+    #[error(
+        "the request was sent but no answer came back ({}); the change may have been made: \
+         check before sending it again, or it may be made twice",
+        sanitize_text(.message, QUOTE_LIMIT)
+    )]
+    OutcomeUnknown {
+        /// What failed.
+        message: String,
     },
 
     /// HTTP 410 Gone: the legacy Fitbit Web API has been shut down. When the
@@ -119,9 +142,15 @@ pub enum Error {
         replacement: Option<&'static Replacement>,
     },
 
-    /// The answer did not have the documented shape (malformed JSON, a
-    /// truncated body, a missing field).
-    #[error("unexpected response{}: {message}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    /// The server's answer could not be used: not the documented shape
+    /// (malformed JSON, a truncated body, a missing field), or a redirect,
+    /// which is never followed to another origin. A fault on the server's
+    /// side (or between): retry later, and report it if it repeats.
+    #[error(
+        "bad answer from the server{}: {}",
+        status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(),
+        sanitize_text(.message, QUOTE_LIMIT)
+    )]
     InvalidResponse {
         /// The HTTP status, when known.
         status: Option<u16>,
@@ -137,7 +166,10 @@ pub enum Error {
     /// lets them untick each one). Sign in again and ask the user to grant
     /// the missing scopes, or accept the partial grant
     /// (`OAuthClientBuilder::allow_partial_consent`).
-    #[error("the user granted only some of the scopes asked for; missing: {}", missing.join(" "))]
+    #[error(
+        "the user granted only some of the scopes asked for; missing: {}",
+        sanitize_text(&missing.join(" "), QUOTE_LIMIT)
+    )]
     PartialConsent {
         /// The scopes asked for but not granted, as sent on the wire.
         missing: Vec<String>,
@@ -169,7 +201,7 @@ pub enum Error {
     Authorization(#[from] AuthorizationError),
 
     /// Reading or writing the token store failed.
-    #[error("token store: {0}")]
+    #[error("token store: {}", sanitize_text(.0, STORE_LIMIT))]
     Store(String),
 
     /// The client was configured wrongly (a bad base URL, a TLS setup failure).
@@ -189,7 +221,11 @@ pub enum AuthorizationError {
     #[error("the user denied access")]
     AccessDenied,
     /// Another OAuth error from the authorization server.
-    #[error("the authorization server answered `{code}`{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    #[error(
+        "the authorization server answered `{}`{}",
+        sanitize_text(code, NAME_LIMIT),
+        description.as_deref().map(|d| format!(": {}", sanitize_text(d, QUOTE_LIMIT))).unwrap_or_default()
+    )]
     OAuth {
         /// The `error` parameter, e.g. `invalid_request`, `invalid_scope`.
         code: String,
@@ -206,7 +242,7 @@ pub enum AuthorizationError {
     #[error("the redirect carries no authorization code")]
     MissingCode,
     /// The redirect URL could not be parsed.
-    #[error("the redirect is not a valid URL or query: {0}")]
+    #[error("the redirect is not a valid URL or query: {}", sanitize_text(.0, QUOTE_LIMIT))]
     MalformedRedirect(String),
 }
 
@@ -224,6 +260,9 @@ pub enum Action {
     WaitAndRetry(Option<Duration>),
     /// Retry later, with backoff.
     RetryLater,
+    /// A write may have been carried out although no answer came: check
+    /// whether it was (list what it would have created) before sending it again.
+    CheckBeforeRetry,
     /// Fix the request (a parameter, a missing resource, a conflict).
     FixRequest,
     /// Fix the app's client id or secret.
@@ -240,7 +279,7 @@ pub enum Action {
 }
 
 /// A classified error answer from Fitbit: status, parsed body and rate-limit reset.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiError {
     /// HTTP status.
     pub status: u16,
@@ -254,10 +293,10 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "HTTP {}", self.status)?;
         if let Some(kind) = self.envelope.error_type() {
-            write!(f, " {kind}")?;
+            write!(f, " {}", sanitize_text(kind, NAME_LIMIT))?;
         }
         if let Some(message) = self.envelope.message() {
-            write!(f, ": {}", scrub(message))?;
+            write!(f, ": {}", sanitize_text(&scrub(message), QUOTE_LIMIT))?;
         }
         Ok(())
     }
@@ -304,9 +343,37 @@ pub(crate) fn scrub(message: &str) -> String {
     out
 }
 
-/// Reads `Fitbit-Rate-Limit-Reset` (seconds), case-insensitively.
+/// The longest time to a rate-limit reset that is believed: Fitbit's quota
+/// is hourly, so a server naming a later reset (by mistake, or to lock a
+/// client up) is taken to mean an hour.
+pub const MAX_RATE_LIMIT_RESET: Duration = Duration::from_secs(3600);
+
+/// Reads `Fitbit-Rate-Limit-Reset` (seconds), case-insensitively, capped at
+/// [`MAX_RATE_LIMIT_RESET`].
+///
+/// ```
+/// use fitbit_auth::{MAX_RATE_LIMIT_RESET, rate_limit_reset};
+/// use reqwest::header::{HeaderMap, HeaderValue};
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert("Fitbit-Rate-Limit-Reset", HeaderValue::from_static("18446744073709551615"));
+/// assert_eq!(rate_limit_reset(&headers), Some(MAX_RATE_LIMIT_RESET));
+/// headers.insert("fitbit-rate-limit-reset", HeaderValue::from_static("90"));
+/// assert_eq!(rate_limit_reset(&headers), Some(std::time::Duration::from_secs(90)));
+/// ```
 pub fn rate_limit_reset(headers: &HeaderMap) -> Option<Duration> {
-    headers.get(RATE_LIMIT_RESET_HEADER)?.to_str().ok()?.trim().parse::<u64>().ok().map(Duration::from_secs)
+    reset_seconds(headers.get(RATE_LIMIT_RESET_HEADER)?.as_bytes())
+}
+
+/// A number of seconds (digits only, any size), capped at
+/// [`MAX_RATE_LIMIT_RESET`]: a value past `u64` is as far away as any.
+fn reset_seconds(text: &[u8]) -> Option<Duration> {
+    let digits = text.trim_ascii();
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let seconds = std::str::from_utf8(digits).ok()?.parse::<u64>().unwrap_or(u64::MAX);
+    Some(Duration::from_secs(seconds).min(MAX_RATE_LIMIT_RESET))
 }
 
 impl Error {
@@ -368,6 +435,12 @@ impl Error {
             404 => Error::NotFound(api),
             409 => Error::Conflict(api),
             400 | 422 => Error::Validation { field: api.envelope.field_name().map(String::from), api },
+            300..=399 => Error::InvalidResponse {
+                status: Some(api.status),
+                message: "a redirect, which is not followed (it could carry the request's secrets to \
+                          another server)"
+                    .into(),
+            },
             500..=599 => Error::Transient { message: api.to_string(), status: Some(api.status) },
             _ => Error::Api(api),
         }
@@ -380,7 +453,8 @@ impl Error {
             Error::SignInRequired { .. } => Action::SignInAgain,
             Error::MissingScope { scope, .. } => Action::RequestScope(scope.clone()),
             Error::RateLimited { reset_in, .. } => Action::WaitAndRetry(*reset_in),
-            Error::Transient { .. } => Action::RetryLater,
+            Error::Transient { .. } | Error::InvalidResponse { .. } => Action::RetryLater,
+            Error::OutcomeUnknown { .. } => Action::CheckBeforeRetry,
             Error::Retired { .. } => Action::MigrateToGoogleHealthApi,
             Error::Validation { .. } | Error::NotFound(_) | Error::Conflict(_) | Error::InvalidRequest(_) => {
                 Action::FixRequest
@@ -391,7 +465,6 @@ impl Error {
             Error::AccountNotLinked(_) => Action::LinkHealthAccount,
             Error::ServiceDisabled(_) => Action::EnableApi,
             Error::Forbidden(_)
-            | Error::InvalidResponse { .. }
             | Error::Authorization(_)
             | Error::Store(_)
             | Error::Config(_)
@@ -417,6 +490,7 @@ impl Error {
             | Error::Retired { api, .. } => api.as_ref().map(|a| a.status),
             Error::Transient { status, .. } | Error::InvalidResponse { status, .. } => *status,
             Error::InvalidRequest(_)
+            | Error::OutcomeUnknown { .. }
             | Error::PartialConsent { .. }
             | Error::Authorization(_)
             | Error::Store(_)
@@ -491,70 +565,118 @@ fn transport_message(err: &reqwest::Error) -> String {
 }
 
 /// Errors raised inside the client's hooks travel through progenitor as
-/// `Error::Custom(String)`. They are encoded as a small JSON document so that
-/// the conversion back into [`Error`] keeps their kind.
-#[derive(Debug, Serialize, Deserialize)]
-struct HookError {
-    #[serde(rename = "fitbit-rs-hook-error")]
-    kind: String,
-    message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    reset_in_secs: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    status: Option<u16>,
-    /// The retired operation, for [`Error::Retired`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    operation: Option<String>,
+/// `Error::Custom(String)` (or, after a failed refresh, as a header on the
+/// answer): they are written as JSON, every variant with every field, so
+/// that the conversion back into [`Error`] gives the same error.
+///
+/// `serde(remote)` mirrors [`Error`]: a variant added there and not here
+/// does not compile.
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Error")]
+enum ErrorDef {
+    TokenExpired(ApiError),
+    SignInRequired {
+        reason: String,
+        api: Option<ApiError>,
+    },
+    MissingScope {
+        scope: Option<String>,
+        api: ApiError,
+    },
+    InvalidClient(ApiError),
+    Forbidden(ApiError),
+    RateLimited {
+        reset_in: Option<Duration>,
+        sent: bool,
+        api: Option<ApiError>,
+    },
+    Validation {
+        field: Option<String>,
+        api: ApiError,
+    },
+    NotFound(ApiError),
+    Conflict(ApiError),
+    Transient {
+        message: String,
+        status: Option<u16>,
+    },
+    OutcomeUnknown {
+        message: String,
+    },
+    Retired {
+        api: Option<ApiError>,
+        #[serde(with = "replacement_by_operation")]
+        replacement: Option<&'static Replacement>,
+    },
+    InvalidResponse {
+        status: Option<u16>,
+        message: String,
+    },
+    InvalidRequest(String),
+    PartialConsent {
+        missing: Vec<String>,
+    },
+    AccountNotLinked(ApiError),
+    ServiceDisabled(ApiError),
+    Authorization(AuthorizationError),
+    Store(String),
+    Config(String),
+    Api(ApiError),
+}
+
+/// A row of the migration map travels as its operation id.
+mod replacement_by_operation {
+    use serde::{Deserialize as _, Deserializer, Serialize as _, Serializer};
+
+    use crate::migration::{self, Replacement};
+
+    pub(super) fn serialize<S: Serializer>(
+        replacement: &Option<&'static Replacement>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        replacement.map(|r| r.operation).serialize(serializer)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<&'static Replacement>, D::Error> {
+        let operation = Option::<String>::deserialize(deserializer)?;
+        Ok(operation.as_deref().and_then(migration::find))
+    }
+}
+
+#[derive(Serialize)]
+struct HookOut<'a> {
+    #[serde(rename = "fitbit-rs-hook-error", serialize_with = "serialize_error")]
+    error: &'a Error,
+}
+
+fn serialize_error<S: serde::Serializer>(error: &&Error, serializer: S) -> Result<S::Ok, S::Error> {
+    ErrorDef::serialize(error, serializer)
+}
+
+#[derive(Deserialize)]
+struct HookIn {
+    #[serde(rename = "fitbit-rs-hook-error", with = "ErrorDef")]
+    error: Error,
 }
 
 impl Error {
     /// Encodes this error for `progenitor_client::Error::Custom`, so that a
-    /// hook's failure keeps its classification on the way to the caller.
+    /// hook's failure reaches the caller as the same error: every variant,
+    /// with its fields and its server answer.
     pub fn to_hook_message(&self) -> String {
-        let (kind, reset_in_secs) = match self {
-            Error::SignInRequired { .. } | Error::TokenExpired(_) => ("sign_in_required", None),
-            Error::RateLimited { reset_in, .. } => ("rate_limited", reset_in.map(|d| d.as_secs())),
-            Error::Transient { .. } => ("transient", None),
-            Error::Retired { .. } => ("retired", None),
-            Error::Store(_) => ("store", None),
-            Error::InvalidRequest(_) => ("invalid_request", None),
-            _ => ("other", None),
-        };
-        // The variant's own text, so that decoding does not repeat the prefix
-        // ("sign-in required: sign-in required: …").
-        let message = match self {
-            Error::SignInRequired { reason, api: Some(api) } => format!("{reason} ({api})"),
-            Error::SignInRequired { reason, api: None } => reason.clone(),
-            Error::Transient { message, .. } | Error::Store(message) | Error::InvalidRequest(message) => {
-                message.clone()
-            }
-            other => other.to_string(),
-        };
-        let operation = self.replacement().map(|r| r.operation.to_string());
-        let hook =
-            HookError { kind: kind.to_string(), message, reset_in_secs, status: self.status(), operation };
-        serde_json::to_string(&hook).unwrap_or_else(|_| self.to_string())
+        // Every field serializes; were one not to, the text still decodes
+        // (as `InvalidRequest`).
+        serde_json::to_string(&HookOut { error: self }).unwrap_or_else(|_| self.to_string())
     }
 
     /// Decodes a message made by [`Error::to_hook_message`]; any other text
     /// becomes [`Error::InvalidRequest`].
     pub fn from_hook_message(message: &str) -> Self {
-        let Ok(hook) = serde_json::from_str::<HookError>(message) else {
-            return Error::InvalidRequest(message.to_string());
-        };
-        match hook.kind.as_str() {
-            "sign_in_required" => Error::SignInRequired { reason: hook.message, api: None },
-            "rate_limited" => Error::RateLimited {
-                reset_in: hook.reset_in_secs.map(Duration::from_secs),
-                sent: false,
-                api: None,
-            },
-            "transient" => Error::Transient { message: hook.message, status: hook.status },
-            "retired" => {
-                Error::Retired { api: None, replacement: hook.operation.as_deref().and_then(migration::find) }
-            }
-            "store" => Error::Store(hook.message),
-            _ => Error::InvalidRequest(hook.message),
+        match serde_json::from_str::<HookIn>(message) {
+            Ok(hook) => hook.error,
+            Err(_) => Error::InvalidRequest(message.to_string()),
         }
     }
 }
@@ -593,6 +715,8 @@ impl From<progenitor_client::Error<ErrorEnvelope>> for Error {
     fn from(err: progenitor_client::Error<ErrorEnvelope>) -> Self {
         use progenitor_client::Error as P;
         match err {
+            // Only the client's middleware sets the header: it removes a
+            // header of that name from every answer it receives.
             P::ErrorResponse(response) if response.headers().contains_key(HOOK_ERROR_HEADER) => {
                 let header = &response.headers()[HOOK_ERROR_HEADER];
                 Self::from_hook_header(header).unwrap_or_else(|| {
@@ -602,6 +726,10 @@ impl From<progenitor_client::Error<ErrorEnvelope>> for Error {
                         rate_limit_reset: None,
                     })
                 })
+            }
+            P::UnexpectedResponse(response) if response.headers().contains_key(HOOK_ERROR_HEADER) => {
+                Self::from_hook_header(&response.headers()[HOOK_ERROR_HEADER])
+                    .unwrap_or_else(|| Error::from(response.status()))
             }
             P::ErrorResponse(response) => {
                 let status = response.status().as_u16();
@@ -661,6 +789,154 @@ impl From<StatusCode> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The position of `err`'s variant; the match fails to compile when a
+    /// variant is added, so that [`one_of_each`] gets one too.
+    fn variant_index(err: &Error) -> usize {
+        match err {
+            Error::TokenExpired(_) => 0,
+            Error::SignInRequired { .. } => 1,
+            Error::MissingScope { .. } => 2,
+            Error::InvalidClient(_) => 3,
+            Error::Forbidden(_) => 4,
+            Error::RateLimited { .. } => 5,
+            Error::Validation { .. } => 6,
+            Error::NotFound(_) => 7,
+            Error::Conflict(_) => 8,
+            Error::Transient { .. } => 9,
+            Error::OutcomeUnknown { .. } => 10,
+            Error::Retired { .. } => 11,
+            Error::InvalidResponse { .. } => 12,
+            Error::InvalidRequest(_) => 13,
+            Error::PartialConsent { .. } => 14,
+            Error::AccountNotLinked(_) => 15,
+            Error::ServiceDisabled(_) => 16,
+            Error::Authorization(_) => 17,
+            Error::Store(_) => 18,
+            Error::Config(_) => 19,
+            Error::Api(_) => 20,
+        }
+    }
+    const VARIANTS: usize = 21;
+
+    fn api(status: u16, body: &str) -> ApiError {
+        let mut headers = HeaderMap::new();
+        headers.insert(RATE_LIMIT_RESET_HEADER, "120".parse().unwrap());
+        ApiError {
+            status,
+            envelope: Box::new(ErrorEnvelope::parse(body.as_bytes())),
+            rate_limit_reset: rate_limit_reset(&headers),
+        }
+    }
+
+    /// One error of every variant, each with every field set.
+    fn one_of_each() -> Vec<Error> {
+        let classic = |kind: &str| {
+            format!(
+                r#"{{"errors":[{{"errorType":"{kind}","fieldName":"f","message":"m"}}],"success":false,"x":1}}"#
+            )
+        };
+        vec![
+            Error::TokenExpired(api(401, &classic("expired_token"))),
+            Error::SignInRequired {
+                reason: "refused".into(),
+                api: Some(api(400, &classic("invalid_grant"))),
+            },
+            Error::MissingScope {
+                scope: Some("heartrate".into()),
+                api: api(403, &classic("insufficient_scope")),
+            },
+            Error::InvalidClient(api(401, &classic("invalid_client"))),
+            Error::Forbidden(api(403, "<html>no</html>")),
+            Error::RateLimited {
+                reset_in: Some(Duration::from_millis(1_500)),
+                sent: false,
+                api: Some(api(429, "")),
+            },
+            Error::Validation { field: Some("date".into()), api: api(400, &classic("validation")) },
+            Error::NotFound(api(404, &classic("not_found"))),
+            Error::Conflict(api(
+                409,
+                r#"{"error":{"code":409,"status":"ABORTED","details":[{"@type":"x"}]}}"#,
+            )),
+            Error::Transient { message: "could not connect".into(), status: Some(503) },
+            Error::OutcomeUnknown { message: "the connection was reset".into() },
+            Error::from_response(410, &HeaderMap::new(), b"Gone").for_operation("get_sleep_log_by_date"),
+            Error::InvalidResponse { status: Some(200), message: "not JSON".into() },
+            Error::InvalidRequest("a date is missing".into()),
+            Error::PartialConsent { missing: vec!["a".into(), "b".into()] },
+            Error::AccountNotLinked(api(400, "{}")),
+            Error::ServiceDisabled(api(403, "{}")),
+            Error::Authorization(AuthorizationError::OAuth {
+                code: "invalid_scope".into(),
+                description: Some("d".into()),
+            }),
+            Error::Store("locked".into()),
+            Error::Config("bad URL".into()),
+            Error::Api(api(418, &classic("teapot"))),
+        ]
+    }
+
+    #[test]
+    fn every_variant_goes_through_the_hooks_unchanged() {
+        let all = one_of_each();
+        let mut seen: Vec<usize> = all.iter().map(variant_index).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..VARIANTS).collect::<Vec<_>>(), "one error of each variant");
+        for original in all {
+            for travelled in [
+                Error::from_hook_message(&original.to_hook_message()),
+                Error::from_hook_header(&original.to_hook_header()).expect("decodes"),
+            ] {
+                assert_eq!(format!("{travelled:?}"), format!("{original:?}"));
+                assert_eq!(travelled.to_string(), original.to_string());
+                assert_eq!(travelled.action(), original.action());
+                assert_eq!(travelled.status(), original.status());
+                assert_eq!(
+                    travelled.replacement().map(|r| r.operation),
+                    original.replacement().map(|r| r.operation)
+                );
+            }
+        }
+        // Text that is not a hook message (from progenitor itself) stays readable.
+        assert!(
+            matches!(Error::from_hook_message("a plain message"), Error::InvalidRequest(m) if m == "a plain message")
+        );
+    }
+
+    #[test]
+    fn huge_reset_headers_are_capped_at_an_hour() {
+        for (value, expected) in [
+            ("18446744073709551615", Some(MAX_RATE_LIMIT_RESET)),
+            ("99999999999999999999999", Some(MAX_RATE_LIMIT_RESET)),
+            ("1000000000000", Some(MAX_RATE_LIMIT_RESET)),
+            (" 42 ", Some(Duration::from_secs(42))),
+            ("0", Some(Duration::ZERO)),
+            ("-5", None),
+            ("1.5", None),
+            ("", None),
+        ] {
+            let mut headers = HeaderMap::new();
+            headers.insert(RATE_LIMIT_RESET_HEADER, value.parse().unwrap());
+            assert_eq!(rate_limit_reset(&headers), expected, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn quoted_server_text_cannot_drive_a_terminal() {
+        let body = r#"{"errors":[{"errorType":"validation\u001b[31m","fieldName":"d\u0007","message":"\u001b[2J\u001b]0;pwned\u0007\u0000 \u009b1m ok"}]}"#;
+        let err = Error::from_response(400, &HeaderMap::new(), body.as_bytes());
+        let text = err.to_string();
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+        assert!(text.contains(r"\x1b[2J\x1b]0;pwned\x07\x00 \u{9b}1m ok"), "{text}");
+        let long = Error::from_response(400, &HeaderMap::new(), "x".repeat(5_000).as_bytes());
+        assert!(long.to_string().len() < 600, "{}", long.to_string().len());
+        let oauth = Error::Authorization(AuthorizationError::OAuth {
+            code: "e\u{1b}[2J".into(),
+            description: Some("line\nfitbit: what to do: run this".into()),
+        });
+        assert!(!oauth.to_string().chars().any(char::is_control), "{oauth}");
+    }
 
     #[test]
     fn hook_messages_round_trip_without_repeating_the_prefix() {

@@ -60,12 +60,13 @@ mod secret;
 mod session;
 mod state;
 mod store;
+mod text;
 mod token;
 
 pub use authorizer::{Authorizer, StaticToken};
 pub use envelope::{ErrorEnvelope, ErrorField, ErrorItem, GoogleError};
 pub use error::{
-    Action, ApiError, AuthorizationError, Error, HOOK_ERROR_HEADER, OPERATION_HEADER,
+    Action, ApiError, AuthorizationError, Error, HOOK_ERROR_HEADER, MAX_RATE_LIMIT_RESET, OPERATION_HEADER,
     RATE_LIMIT_RESET_HEADER, rate_limit_reset,
 };
 pub use secret::{AccessToken, AuthorizationCode, ClientSecret, PkceVerifier, RefreshToken};
@@ -85,4 +86,5 @@ pub use state::CsrfState;
 pub use store::{
     ClientConfig, FileStore, LockedStore, MemoryStore, StoredCredentials, TokenStore, TokenStoreExt,
 };
+pub use text::sanitize_text;
 pub use token::{IntrospectedScope, Introspection, OAuthToken, TokenSet};

@@ -253,7 +253,12 @@ impl OAuthClientBuilder {
         self
     }
 
-    /// Uses this HTTP client (its own time-out applies then).
+    /// Uses this HTTP client (its own time-out applies then). Build it with
+    /// `.redirect(reqwest::redirect::Policy::none())`: reqwest follows
+    /// redirects by default, and a redirect of a token or revoke request
+    /// re-sends the code, verifier, refresh token or token to wherever
+    /// `Location` points. The client this builder makes by itself never
+    /// follows one.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self

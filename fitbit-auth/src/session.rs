@@ -39,7 +39,8 @@ pub const DEFAULT_REFRESH_SKEW: Duration = Duration::from_secs(5 * 60);
 ///   re-read inside it, so a pair another process already rotated is used
 ///   instead of spending its spent refresh token.
 /// - **Saved before used**: a new pair is written to the store before any
-///   caller gets it. When Fitbit refuses the refresh token (`invalid_grant`)
+///   caller gets it, and a refresh token is spent only when the store can
+///   be written ([`LockedStore::ensure_writable`](crate::LockedStore::ensure_writable)). When Fitbit refuses the refresh token (`invalid_grant`)
 ///   the store is re-read once (someone may have rotated the pair) before
 ///   [`Error::SignInRequired`] is returned.
 /// - **Lost answers**: when the connection drops before the refresh answer
@@ -323,6 +324,11 @@ impl Session {
             return Ok(basis);
         }
 
+        // Fitbit's refresh tokens are single-use: a new pair that cannot be
+        // saved is a lost sign-in. Make sure it could be, before spending.
+        locked.ensure_writable().await.inspect_err(|err| {
+            tracing::warn!(user_id = user(&basis), error = %err, "not refreshing: the token store cannot be written");
+        })?;
         let mut reread = false;
         loop {
             let spending = basis.refresh_token.clone().ok_or_else(|| Error::SignInRequired {

@@ -204,3 +204,112 @@ async fn existing_fitbit_files_keep_working_and_providers_never_mix() {
         Err(Error::Config(m)) if m.contains("holds Google tokens")
     ));
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_token_file_open_to_others_is_made_0600_when_read() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path().join("credentials.json"));
+    store.update(|record| *record = credentials()).await.unwrap();
+    for loose in [0o644, 0o604, 0o640, 0o666] {
+        std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(loose)).unwrap();
+        // Reading alone (no save) tightens it; the content is untouched.
+        assert_eq!(store.load().await.unwrap(), credentials());
+        assert_eq!(mode(store.path()), 0o600, "from {loose:o}");
+    }
+    // A private file stays as it is.
+    std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(0o400)).unwrap();
+    store.load().await.unwrap();
+    assert_eq!(mode(store.path()), 0o400);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_fifo_or_a_directory_in_the_token_files_place_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("credentials.json");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success());
+    let store = FileStore::new(&fifo);
+    // A hang guard: opening a FIFO for reading would wait for a writer forever.
+    let err = tokio::time::timeout(std::time::Duration::from_secs(60), store.load())
+        .await
+        .expect("refused at once, not waited on")
+        .unwrap_err();
+    assert!(matches!(err, Error::Store(_)), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("a FIFO (named pipe), not a regular file"), "{text}");
+    // Nor is it locked and written through.
+    let err = tokio::time::timeout(std::time::Duration::from_secs(60), store.update(|r| *r = credentials()))
+        .await
+        .expect("no hang")
+        .unwrap_err();
+    assert!(matches!(err, Error::Store(_)), "{err:?}");
+
+    let as_dir = dir.path().join("a-directory");
+    std::fs::create_dir(&as_dir).unwrap();
+    let err = FileStore::new(&as_dir).load().await.unwrap_err();
+    assert!(err.to_string().contains("a directory, not a regular file"), "{err}");
+
+    // A link to a regular file is a regular file.
+    let real = dir.path().join("real.json");
+    FileStore::new(&real).update(|record| *record = credentials()).await.unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    assert_eq!(FileStore::new(&link).load().await.unwrap(), credentials());
+}
+
+#[tokio::test]
+async fn a_save_removes_the_temporary_files_of_saves_killed_midway() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path().join("credentials.json"));
+    store.update(|record| *record = credentials()).await.unwrap();
+    // What `kill -9` between writing and renaming leaves: tokens in `.tmp` files.
+    let dead_pid = {
+        let mut child = std::process::Command::new("true").spawn().expect("`true` runs");
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    };
+    let leftovers: Vec<_> =
+        (0..7).map(|i| dir.path().join(format!(".credentials.json.{dead_pid}.{i:016x}.tmp"))).collect();
+    for path in &leftovers {
+        std::fs::write(path, "{\"token\":{\"access_token\":\"live-token\"}}").unwrap();
+    }
+    // Files that only look alike are not ours and stay.
+    let others = [
+        dir.path().join(".credentials.json.notes.tmp"),
+        dir.path().join(".other.json.1.0123456789abcdef.tmp"),
+        dir.path().join("credentials.json.bak"),
+    ];
+    for path in &others {
+        std::fs::write(path, "keep").unwrap();
+    }
+
+    store.update(|record| record.token = Some(tokens())).await.unwrap();
+
+    for path in &leftovers {
+        assert!(!path.exists(), "{} was left", path.display());
+    }
+    for path in &others {
+        assert!(path.exists(), "{} was removed", path.display());
+    }
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            ".credentials.json.notes.tmp",
+            ".other.json.1.0123456789abcdef.tmp",
+            "credentials.json",
+            "credentials.json.bak",
+            "credentials.json.lock"
+        ]
+    );
+}

@@ -312,3 +312,70 @@ async fn a_connection_refused_is_transient() {
     assert!(matches!(err, Error::Transient { status: None, .. }), "{err:?}");
     assert_eq!(err.action(), Action::RetryLater);
 }
+
+#[tokio::test]
+async fn a_token_endpoint_redirect_is_never_followed_and_the_other_server_gets_nothing() {
+    let mock = MockFitbit::start(MockConfig::default()).await;
+    let elsewhere = MockFitbit::start(MockConfig::default()).await;
+    let client = oauth_client(&mock, true);
+    let location = elsewhere.url("/oauth2/token");
+
+    // A refresh: the refresh token must not travel on.
+    let issued = mock.issue_tokens(CONFIDENTIAL_CLIENT_ID, &["activity"]);
+    let refresh_token = fitbit_auth::RefreshToken::new(issued.refresh_token.clone());
+    for status in [307, 308, 302] {
+        mock.script_token_answer_with_headers(status, "text/plain", "", &[("location", &location)]);
+        let err = client.refresh(&refresh_token).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidResponse { status: Some(s), .. } if s == status), "{err:?}");
+        assert_eq!(err.action(), Action::RetryLater);
+        assert!(err.to_string().contains("a redirect, which is not followed"), "{err}");
+        assert!(!err.to_string().contains(&issued.refresh_token), "{err}");
+    }
+
+    // A code exchange: neither the code nor the verifier travels on.
+    let pending = client.authorization_request().scope(Scope::Activity).build().unwrap();
+    let redirect = follow_authorize_url(pending.url().as_str()).await;
+    mock.script_token_answer_with_headers(307, "text/plain", "", &[("location", &location)]);
+    let err = client.complete_authorization(&pending, &redirect).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidResponse { status: Some(307), .. }), "{err:?}");
+
+    assert!(elsewhere.requests().is_empty(), "the second server received {:?}", elsewhere.requests());
+    assert_eq!(mock.counters().token_requests, 4);
+    assert!(mock.is_refresh_token_live(&issued.refresh_token));
+}
+
+#[tokio::test]
+async fn a_refused_sign_in_code_says_the_code_was_refused_not_the_refresh_token() {
+    let mock = MockFitbit::start(MockConfig::default()).await;
+    let client = oauth_client(&mock, true);
+    let pending = client.authorization_request().scope(Scope::Activity).build().unwrap();
+    let code = pending.parse_callback(&follow_authorize_url(pending.url().as_str()).await).unwrap();
+    client.exchange_code(&pending, &code).await.unwrap();
+
+    let err = client.exchange_code(&pending, &code).await.unwrap_err();
+
+    let Error::SignInRequired { reason, api: Some(api) } = &err else { panic!("{err:?}") };
+    assert!(reason.starts_with("the sign-in code was refused"), "{reason}");
+    assert!(reason.ends_with("sign in again"), "{reason}");
+    assert!(!err.to_string().contains("refresh token"), "{err}");
+    assert!(api.envelope.has_error_type("invalid_grant"));
+    assert_eq!(err.action(), Action::SignInAgain);
+}
+
+#[tokio::test]
+async fn a_garbage_success_answer_to_a_refresh_is_a_bad_answer_to_retry_later() {
+    let mock = MockFitbit::start(MockConfig::default()).await;
+    let client = oauth_client(&mock, true);
+    let issued = mock.issue_tokens(CONFIDENTIAL_CLIENT_ID, &["activity"]);
+    let refresh_token = fitbit_auth::RefreshToken::new(issued.refresh_token.clone());
+    mock.script_token_answer(200, "text/html", "<html>\u{1b}[2J captive portal</html>");
+
+    let err = client.refresh(&refresh_token).await.unwrap_err();
+
+    assert!(matches!(err, Error::InvalidResponse { status: Some(200), .. }), "{err:?}");
+    assert_eq!(err.action(), Action::RetryLater);
+    assert!(
+        err.to_string().starts_with("bad answer from the server (HTTP 200): the token answer is not JSON"),
+        "{err}"
+    );
+}

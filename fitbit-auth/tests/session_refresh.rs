@@ -436,3 +436,51 @@ async fn a_session_needs_client_settings_and_a_refresh_token() {
     let static_token = AccessToken::new("x");
     assert!(session.refresh_after_rejection(&static_token).await.is_err());
 }
+
+/// A store that can be read but not written (a read-only directory).
+#[derive(Debug)]
+struct ReadOnly(MemoryStore);
+
+struct ReadOnlyLock<'a>(Box<dyn LockedStore + 'a>);
+
+impl TokenStore for ReadOnly {
+    fn load(&self) -> BoxFuture<'_, Result<StoredCredentials, Error>> {
+        self.0.load()
+    }
+
+    fn lock(&self) -> BoxFuture<'_, Result<Box<dyn LockedStore + '_>, Error>> {
+        Box::pin(async move { Ok(Box::new(ReadOnlyLock(self.0.lock().await?)) as Box<dyn LockedStore + '_>) })
+    }
+}
+
+impl LockedStore for ReadOnlyLock<'_> {
+    fn load(&mut self) -> BoxFuture<'_, Result<StoredCredentials, Error>> {
+        self.0.load()
+    }
+
+    fn save<'a>(&'a mut self, _credentials: &'a StoredCredentials) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async { Err(Error::Store("read-only (injected)".into())) })
+    }
+
+    fn ensure_writable(&mut self) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async { Err(Error::Store("cannot write (injected)".into())) })
+    }
+}
+
+#[tokio::test]
+async fn a_store_that_cannot_be_written_keeps_the_refresh_token_unspent() {
+    let mock = MockFitbit::start(MockConfig::default()).await;
+    let issued = mock.issue_tokens(CONFIDENTIAL_CLIENT_ID, &["activity"]);
+    let memory = MemoryStore::with_tokens(expired(&issued));
+    let session = Session::new(oauth_client(&mock, true), ReadOnly(memory.clone()));
+
+    let err = session.access_token().await.unwrap_err();
+
+    assert!(matches!(&err, Error::Store(message) if message.contains("cannot write")), "{err:?}");
+    assert_eq!(mock.counters().refresh_requests, 0, "nothing was sent");
+    assert!(mock.is_refresh_token_live(&issued.refresh_token), "the sign-in is intact");
+    // Once the store can be written again, the same refresh token works.
+    let session = Session::new(oauth_client(&mock, true), memory.clone());
+    session.access_token().await.unwrap();
+    assert_eq!(mock.counters().refresh_rotations, 1);
+}

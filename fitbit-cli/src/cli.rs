@@ -15,17 +15,26 @@ use crate::config::{DEFAULT_API_URL, DEFAULT_AUTHORIZE_URL, DEFAULT_TIMEOUT_SECS
 /// The heading of the options only the legacy Fitbit Web API commands read.
 const LEGACY: &str = "Legacy Fitbit Web API options";
 
-const EXIT_CODES: &str = "\
+pub(crate) const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  failure (for example a busy port, a sign-in time-out, a token-file or network setup problem)
-  2  usage: wrong or missing arguments
+  1  failure (for example a busy port, a sign-in time-out, a token-file or network setup problem, nothing
+     found, a conflict)
+  2  usage: wrong or missing arguments (also when Fitbit or Google refuses an argument's value)
   3  sign-in required: not signed in, consent denied or partial, the refresh token was refused, a scope is
      missing, or the Google account holds no Fitbit data
   4  rate limited: the hourly quota is spent (with --fail-fast, or when the reset is too far away)
   5  temporary failure: Fitbit's servers or the network; retry later
   6  retired: Fitbit answered 410 Gone; the legacy Web API is shut down (the error names what replaces the
      call; `fitbit migrate OPERATION` shows it in full)
+  7  bad answer: the server's answer could not be used (not the documented shape, or a redirect, which is
+     not followed); retry later, and report it if it repeats
+  8  outcome unknown: a write was sent but no answer came back; it may have been made: check before running
+     the command again
+
+Logging:
+  Warnings go to stderr. -v shows what the tool does (info), -vv debug, -vvv trace; RUST_LOG (for example
+  `RUST_LOG=fitbit_auth=debug,warn`) chooses instead. Tokens and secrets are never logged.
 
 Environment:
   FITBIT_TOKEN_FILE, FITBIT_API_URL, FITBIT_AUTHORIZE_URL, FITBIT_UNITS stand in for the global options;
@@ -94,6 +103,11 @@ pub struct GlobalArgs {
     /// Fail at once (exit 4) when the hourly rate limit is spent, instead of waiting for the reset
     #[arg(long, global = true, help_heading = LEGACY)]
     pub fail_fast: bool,
+
+    /// Log more on stderr: -v what the tool does, -vv debug, -vvv trace (RUST_LOG, when set, decides
+    /// instead); tokens and secrets are never logged
+    #[arg(short = 'v', long = "verbose", global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 fn parse_units(value: &str) -> Result<UnitSystem, String> {

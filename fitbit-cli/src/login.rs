@@ -18,6 +18,7 @@ use crate::cli::LoginArgs;
 use crate::config::{DEFAULT_REDIRECT_URI, Settings};
 use crate::errors::CliError;
 use crate::loopback::{CallbackServer, Page, RedirectTarget};
+use crate::output::terminal_safe;
 
 pub async fn run(settings: &Settings, args: LoginArgs) -> Result<(), CliError> {
     let store = settings.store();
@@ -69,11 +70,15 @@ pub async fn run(settings: &Settings, args: LoginArgs) -> Result<(), CliError> {
     let user = tokens.user_id.as_deref().unwrap_or("the Fitbit user");
     callback.respond(Page::signed_in(user)).await;
 
-    eprintln!("Signed in as {user}; the tokens are saved in {}.", settings.token_file.display());
+    eprintln!(
+        "Signed in as {}; the tokens are saved in {}.",
+        terminal_safe(user),
+        settings.token_file.display()
+    );
     if tokens.scopes.is_empty() {
         eprintln!("Fitbit did not say which scopes it granted.");
     } else {
-        eprintln!("Scopes granted: {}", tokens.scopes);
+        eprintln!("Scopes granted: {}", terminal_safe(&tokens.scopes.to_string()));
         let missing = tokens.scopes.missing(&scopes);
         if !missing.is_empty() {
             let names: Vec<_> = missing.iter().map(|s| s.as_str()).collect();

@@ -19,6 +19,7 @@ mod cli;
 mod config;
 mod errors;
 mod health;
+mod log;
 mod login;
 mod loopback;
 mod migrate;
@@ -42,6 +43,7 @@ use crate::errors::CliError;
 
 fn main() -> ExitCode {
     let matches = cli::command(api_commands::commands()).get_matches();
+    log::init(matches.get_count("verbose"));
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {

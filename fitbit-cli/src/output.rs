@@ -23,9 +23,16 @@ pub fn write_text(text: &str) -> Result<(), CliError> {
     write_stdout(text.as_bytes())
 }
 
-/// One line of text.
+/// One line of text, with control characters escaped (it may hold what a
+/// server said: a user id, scope names).
 pub fn print_line(line: &str) -> Result<(), CliError> {
-    write_stdout(format!("{line}\n").as_bytes())
+    write_stdout(format!("{}\n", terminal_safe(line)).as_bytes())
+}
+
+/// `text` with its control characters escaped, not shortened: for a line
+/// on the terminal that holds outside text.
+pub fn terminal_safe(text: &str) -> String {
+    fitbit_auth::sanitize_text(text, usize::MAX)
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {

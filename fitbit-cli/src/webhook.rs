@@ -103,6 +103,6 @@ impl NotificationSink for PrintSink {
     }
 
     fn refused(&self, refusal: &Refusal) {
-        eprintln!("fitbit: {refusal}");
+        eprintln!("fitbit: {}", crate::output::terminal_safe(&refusal.to_string()));
     }
 }

@@ -25,7 +25,7 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 /// | 401 after the refresh retry | [`Error::SignInRequired`] | sign in again |
 /// | 400 / 404 / 409 | `Validation` / `NotFound` / `Conflict` | fix the request |
 /// | 5xx, lost connection, time-out | [`Error::Transient`] | retry later |
-/// | an answer that does not decode | [`Error::InvalidResponse`] | report |
+/// | an answer that does not decode | [`Error::InvalidResponse`] | retry later; report it if it repeats |
 pub fn classify(error: &GaxError) -> Error {
     // Our own errors (a refused refresh, a broken token store) travel inside
     // Google's as a source: hand them back unchanged.

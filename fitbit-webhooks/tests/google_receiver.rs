@@ -321,3 +321,75 @@ async fn the_fitbit_receiver_gets_the_same_limits() {
     let slow_body = stall(addr, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n[").await;
     assert!(read_until_closed(slow_body).await.starts_with("HTTP/1.1 408"));
 }
+
+/// Sends `head` one byte at a time, a pause after each, until the server
+/// closes the connection; returns what the server sent.
+async fn trickle_until_closed(addr: SocketAddr, head: &'static [u8]) -> String {
+    let (mut reader, mut writer) = TcpStream::connect(addr).await.unwrap().into_split();
+    let trickle = tokio::spawn(async move {
+        for byte in head.iter().cycle() {
+            if writer.write_all(&[*byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(40)).await;
+        }
+    });
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(HANG_GUARD, reader.read_to_end(&mut answer)).await;
+    trickle.abort();
+    read.expect("the server closed the connection").ok();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn headers_sent_a_byte_at_a_time_and_a_crowd_of_idle_connections_are_cut_off() {
+    use fitbit_webhooks::{SIGNATURE_HEADER as FITBIT_SIGNATURE, SignatureKey, Subscriber, VerificationCode};
+
+    let key = SignatureKey::from_client_secret("fitbit-client-secret");
+    let (channel, mut delivered) = mpsc::unbounded_channel();
+    let router = fitbit_webhooks::receiver::Receiver::new(
+        Subscriber::new(key.clone(), VerificationCode::new("c0de")),
+        channel,
+    )
+    .router();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = ServeLimits::default()
+        .max_connections(8)
+        .header_read_timeout(Duration::from_millis(300))
+        .idle_timeout(Duration::from_millis(300));
+    tokio::spawn(serve(listener, router, limits, std::future::pending()));
+
+    // Every byte keeps the connection busy, but the headers never end: the
+    // header time limit counts from the first byte, not the last.
+    let answer = trickle_until_closed(
+        addr,
+        b"POST / HTTP/1.1\r\nHost: x\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    )
+    .await;
+    assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer}");
+
+    // 200 connections that never send a byte, eight times the cap: each is
+    // closed in turn, and a notification queued behind them gets through.
+    let mut idle = Vec::new();
+    for _ in 0..200 {
+        idle.push(TcpStream::connect(addr).await.unwrap());
+    }
+    let body = br#"[{"collectionType":"sleep","date":"2026-03-01","ownerId":"GGNJL9","ownerType":"user","subscriptionId":"1"}]"#;
+    let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let response = tokio::time::timeout(
+        HANG_GUARD,
+        http.post(format!("http://{addr}/"))
+            .header(FITBIT_SIGNATURE, key.sign(body))
+            .body(body.to_vec())
+            .send(),
+    )
+    .await
+    .expect("answered")
+    .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(delivered.try_recv().unwrap().owner_id, "GGNJL9");
+    for stream in idle {
+        assert_eq!(read_until_closed(stream).await, "", "an idle connection is closed without an answer");
+    }
+}

@@ -192,7 +192,17 @@ async fn a_post_is_never_sent_twice() {
 
         let err = create_weight(&client).await.expect_err("not retried");
 
-        assert!(err.is_transient(), "{first:?}: {err:?}");
+        match first {
+            // Fitbit answered: nothing was written, retry later.
+            Reply::Respond { .. } => assert!(err.is_transient(), "{err:?}"),
+            // No answer: the log may exist now. Not "retry later".
+            Reply::Drop => {
+                assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err:?}");
+                assert!(!err.is_transient());
+                assert_eq!(err.action(), fitbit_api::Action::CheckBeforeRetry);
+                assert!(err.to_string().contains("check before sending it again"), "{err}");
+            }
+        }
         let requests = server.requests();
         assert_eq!(requests.len(), 1, "{first:?}: the POST went out once");
         assert_eq!(requests[0].method, "POST");
@@ -256,4 +266,75 @@ async fn retry_policy_none_sends_once() {
 
     assert!(get_profile(&client).await.expect_err("no retry").is_transient());
     assert_eq!(server.requests().len(), 1);
+}
+
+/// A server that names a reset far beyond the hourly window, as a number of
+/// seconds that overflows the clock (`u64::MAX`) or as 31,000 years.
+const HUGE_RESETS: [&str; 3] = ["18446744073709551615", "1000000000000", "99999999999999999999999999"];
+
+#[tokio::test]
+async fn a_huge_reset_on_a_429_waits_an_hour_at_most_and_never_panics() {
+    let too_many = r#"{"errors":[{"errorType":"system","message":"Too Many Requests"}]}"#;
+    for huge in HUGE_RESETS {
+        for header in ["fitbit-rate-limit-reset", "retry-after"] {
+            let server = ScriptedServer::start(vec![
+                Reply::json(429, too_many).header(header, huge),
+                Reply::json(200, PROFILE),
+            ])
+            .await;
+            let clock = Arc::new(ManualClock::new());
+            let client = client(&server, &clock, RateLimitPolicy::default());
+
+            assert_eq!(get_profile(&client).await.expect("retried after the capped wait"), "GGNJL9");
+
+            let waited = total(&clock.sleeps());
+            assert!(
+                waited >= Duration::from_secs(3600) && waited <= Duration::from_secs(3602),
+                "{header}: {huge}: waited {waited:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_huge_reset_locks_a_shared_governor_for_an_hour_at_most() {
+    for huge in HUGE_RESETS {
+        let server = ScriptedServer::start(vec![
+            Reply::json(200, PROFILE)
+                .header("fitbit-rate-limit-remaining", "0")
+                .header("fitbit-rate-limit-reset", huge),
+            Reply::json(429, "{}").header("Fitbit-Rate-Limit-Reset", huge),
+        ])
+        .await;
+        let clock = Arc::new(ManualClock::new());
+        let governor = Arc::new(fitbit_api::Governor::new());
+        let build = |policy| {
+            Client::builder()
+                .base_url(&server.base_url)
+                .bearer_token(TEST_TOKEN)
+                .clock(clock.clone())
+                .governor(governor.clone())
+                .rate_limit_policy(policy)
+                .retry_policy(RetryPolicy::none())
+                .build()
+                .unwrap()
+        };
+        let first = build(RateLimitPolicy::FailFast);
+        let second = build(RateLimitPolicy::FailFast);
+        get_profile(&first).await.expect("first");
+
+        // The other client sharing the budget is told: at most an hour.
+        let err = get_profile(&second).await.expect_err("held back");
+        let Error::RateLimited { reset_in: Some(reset_in), sent: false, .. } = err else { panic!("{err:?}") };
+        assert_eq!(reset_in, Duration::from_secs(3600), "{huge}");
+        let now = fitbit_api::Clock::now(clock.as_ref());
+        assert_eq!(second.rate_limit().resets_at, Some(now + Duration::from_secs(3600)), "{huge}");
+
+        // An hour later the budget is open again, and a 429's huge reset is an hour too.
+        clock.advance(Duration::from_secs(3600));
+        let err = get_profile(&second).await.expect_err("429");
+        let Error::RateLimited { reset_in: Some(reset_in), sent: true, .. } = err else { panic!("{err:?}") };
+        assert_eq!(reset_in, Duration::from_secs(3600), "{huge}");
+        assert_eq!(server.requests().len(), 2);
+    }
 }

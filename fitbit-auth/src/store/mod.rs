@@ -46,6 +46,14 @@ pub trait LockedStore: Send {
 
     /// Replaces the record, atomically.
     fn save<'a>(&'a mut self, credentials: &'a StoredCredentials) -> BoxFuture<'a, Result<(), Error>>;
+
+    /// Checks that [`save`](Self::save) could write now (a writable
+    /// directory, for a file). The [`Session`](crate::Session) asks before it
+    /// spends a single-use refresh token, so that a store it cannot write
+    /// does not cost the user their sign-in. The default says yes.
+    fn ensure_writable(&mut self) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
 }
 
 impl<T: TokenStore + ?Sized> TokenStore for std::sync::Arc<T> {

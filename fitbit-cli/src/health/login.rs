@@ -86,10 +86,13 @@ pub async fn run(context: &HealthContext, args: LoginArgs) -> Result<(), CliErro
         .map_err(HealthContext::error)?;
 
     eprintln!("Signed in with Google; the tokens are saved in {}.", context.token_file.display());
-    eprintln!("Scopes granted: {}", tokens.scopes);
+    eprintln!("Scopes granted: {}", crate::output::terminal_safe(&tokens.scopes.to_string()));
     let missing = tokens.scopes.missing_names(&scopes);
     if !missing.is_empty() {
-        eprintln!("Not granted (calls that need them will fail): {}", missing.join(" "));
+        eprintln!(
+            "Not granted (calls that need them will fail): {}",
+            crate::output::terminal_safe(&missing.join(" "))
+        );
     }
     if tokens.refresh_token.is_none() {
         eprintln!("Google sent no refresh token: this sign-in lasts until the access token expires.");

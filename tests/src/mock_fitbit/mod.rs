@@ -365,10 +365,23 @@ impl MockFitbit {
     /// The next `POST /oauth2/token` gets this answer instead of being
     /// processed (after being counted).
     pub fn script_token_answer(&self, status: u16, content_type: &str, body: impl Into<Bytes>) {
+        self.script_token_answer_with_headers(status, content_type, body, &[]);
+    }
+
+    /// As [`script_token_answer`](Self::script_token_answer), with extra
+    /// headers (a `Location`, a rate-limit header…).
+    pub fn script_token_answer_with_headers(
+        &self,
+        status: u16,
+        content_type: &str,
+        body: impl Into<Bytes>,
+        headers: &[(&str, &str)],
+    ) {
         self.shared.state().faults.scripted_token_answers.push_back(state::ScriptedAnswer {
             status,
             content_type: content_type.into(),
             body: body.into(),
+            headers: headers.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect(),
         });
     }
 

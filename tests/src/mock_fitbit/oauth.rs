@@ -202,7 +202,11 @@ pub(crate) async fn token(shared: &Shared, request: &MockRequest) -> Outcome {
     // Tell waiters the request arrived, before possibly holding it below.
     shared.changed.notify_waiters();
     if let Some(answer) = scripted {
-        return Reply::raw(answer.status, &answer.content_type, answer.body).into();
+        let mut reply = Reply::raw(answer.status, &answer.content_type, answer.body);
+        for (name, value) in answer.headers {
+            reply = reply.with_header(&name, value);
+        }
+        return reply.into();
     }
     if grant_type.as_deref() == Some("refresh_token") {
         // Hold here while a test has paused refreshes (nothing is locked).

@@ -64,6 +64,7 @@ pub(crate) struct ScriptedAnswer {
     pub status: u16,
     pub content_type: String,
     pub body: Bytes,
+    pub headers: Vec<(String, String)>,
 }
 
 /// A token endpoint answer.
