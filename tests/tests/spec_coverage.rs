@@ -7,7 +7,7 @@ use std::path::Path;
 use xtask::spec::Spec;
 
 fn spec() -> Spec {
-    Spec::load(&xtask::project_root().join(xtask::spec::SPEC_PATH)).expect("the spec loads")
+    Spec::load(&xtask::project_root().expect("a fitbit-rs checkout").join(xtask::spec::SPEC_PATH)).expect("the spec loads")
 }
 
 /// Whether an official path (user `-`, placeholders in braces) is served by a
@@ -57,7 +57,7 @@ fn every_official_operation_is_in_the_spec() {
 
 #[test]
 fn every_json_body_is_typed_and_has_a_fixture() {
-    let coverage = xtask::coverage::compute(&spec(), &xtask::project_root());
+    let coverage = xtask::coverage::compute(&spec(), &xtask::project_root().expect("a fitbit-rs checkout"));
     let untyped: Vec<_> = coverage.iter().filter(|c| c.untyped).map(|c| &c.operation_id).collect();
     assert!(untyped.is_empty(), "untyped success bodies: {untyped:?}");
     let untested: Vec<_> = coverage

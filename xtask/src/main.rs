@@ -7,7 +7,7 @@ usage: cargo xtask <command>
 
 commands:
   regen            validate spec/fitbit-web-api.yaml and rewrite the generated code
-  regen --check    fail (and name the files) if the generated code is stale
+  regen --check    fail if the generated code is stale, naming the files with a unified diff
   coverage         operations per tag, untyped responses, operations without fixtures
   surface          print the public-surface listing that the snapshot test guards
   check-spec FILE  validate another spec file and run the generator on it (writes nothing)
@@ -16,7 +16,13 @@ commands:
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let root = xtask::project_root();
+    let root = match xtask::project_root() {
+        Ok(root) => root,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
     let result = match args.as_slice() {
         ["regen"] => xtask::regen(&root).map(|changed| {
             if changed.is_empty() {
