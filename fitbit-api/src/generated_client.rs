@@ -412,7 +412,7 @@ points) and `activities-<resource>-intraday` (the dataset).
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub original_duration: ::std::option::Option<u64>,
-        ///Local time with UTC offset
+        ///Local time with UTC offset, for example `2019-01-03T12:08:29.000-08:00`.
         #[serde(
             rename = "originalStartTime",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -424,7 +424,7 @@ points) and `activities-<resource>-intraday` (the dataset).
         pub source: ::std::option::Option<ActivitySource>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub speed: ::std::option::Option<f64>,
-        ///Local time with UTC offset
+        ///Local time with UTC offset, for example `2019-01-03T12:08:29.000-08:00`.
         #[serde(
             rename = "startTime",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -466,7 +466,7 @@ points) and `activities-<resource>-intraday` (the dataset).
     ///`ActivityLogAzmZone`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ActivityLogAzmZone {
-        ///AZM earned per minute in the zone (0
+        ///AZM earned per minute in the zone (0, 1 or 2).
         #[serde(
             rename = "minuteMultiplier",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -869,7 +869,7 @@ points) and `activities-<resource>-intraday` (the dataset).
         pub has_speed: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<u64>,
-        ///METs
+        ///METs, for activity types without levels.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mets: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3304,7 +3304,7 @@ intraday time window have been seen with the zones beside `value` and
     ///`HrvIntradayValue`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct HrvIntradayValue {
-        ///Share of usable beat intervals
+        ///Share of usable beat intervals, 0 to 1.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub coverage: ::std::option::Option<f64>,
         ///Power in the high-frequency band.
@@ -3313,7 +3313,7 @@ intraday time window have been seen with the zones beside `value` and
         ///Power in the low-frequency band.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub lf: ::std::option::Option<f64>,
-        ///RMSSD of the window
+        ///RMSSD of the window, in milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub rmssd: ::std::option::Option<f64>,
         #[serde(flatten)]
@@ -3353,13 +3353,13 @@ intraday time window have been seen with the zones beside `value` and
     ///`HrvSummaryValue`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct HrvSummaryValue {
-        ///RMSSD over the main sleep
+        ///RMSSD over the main sleep, in milliseconds.
         #[serde(
             rename = "dailyRmssd",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub daily_rmssd: ::std::option::Option<f64>,
-        ///RMSSD over deep sleep
+        ///RMSSD over deep sleep, in milliseconds.
         #[serde(
             rename = "deepRmssd",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -3482,7 +3482,7 @@ intraday time window have been seen with the zones beside `value` and
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub algo_version: ::std::option::Option<::std::string::String>,
-        ///End of the irregular rhythm detection
+        ///End of the irregular rhythm detection, local time.
         #[serde(
             rename = "detectedTime",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -3701,7 +3701,7 @@ intraday time window have been seen with the zones beside `value` and
     pub struct LifetimeBestDay {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub date: ::std::option::Option<::chrono::naive::NaiveDate>,
-        ///The best distance
+        ///The best distance, floors or steps.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<f64>,
         #[serde(flatten)]
@@ -4196,12 +4196,12 @@ intraday time window have been seen with the zones beside `value` and
         pub before_date: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub limit: ::std::option::Option<u32>,
-        ///URL of the next page
+        ///URL of the next page, or empty.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub next: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub offset: ::std::option::Option<u32>,
-        ///URL of the previous page
+        ///URL of the previous page, or empty.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub previous: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4444,7 +4444,7 @@ intraday time window have been seen with the zones beside `value` and
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub temperature_unit: ::std::option::Option<::std::string::String>,
-        ///IANA time-zone name
+        ///IANA time-zone name, for example `America/Los_Angeles`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -4894,7 +4894,7 @@ intraday time window have been seen with the zones beside `value` and
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub end_time: ::std::option::Option<crate::LocalDateTime>,
-        ///0 to 3; why stages are missing
+        ///0 to 3; why stages are missing, when they are.
         #[serde(
             rename = "infoCode",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -5216,7 +5216,7 @@ accepted too.
     ///`Spo2SummaryValue`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Spo2SummaryValue {
-        ///Mean of the one-minute values
+        ///Mean of the one-minute values, percent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub avg: ::std::option::Option<f64>,
         ///Percent.
@@ -5443,7 +5443,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
     ///`TempSkinValue`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TempSkinValue {
-        ///Difference from the user's baseline
+        ///Difference from the user's baseline, degrees Celsius or Fahrenheit.
         #[serde(
             rename = "nightlyRelative",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -5846,7 +5846,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         pub bmi: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub date: ::std::option::Option<::chrono::naive::NaiveDate>,
-        ///Body fat percentage
+        ///Body fat percentage, when measured.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fat: ::std::option::Option<f64>,
         #[serde(

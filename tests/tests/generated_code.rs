@@ -39,7 +39,8 @@ fn generation_is_byte_identical_across_runs() {
 /// the spec shows up here as a readable diff (`cargo insta review`).
 #[test]
 fn public_surface() {
-    let spec = Spec::load(&xtask::project_root().expect("a fitbit-rs checkout").join(xtask::spec::SPEC_PATH)).expect("the spec loads");
+    let spec = Spec::load(&xtask::project_root().expect("a fitbit-rs checkout").join(xtask::spec::SPEC_PATH))
+        .expect("the spec loads");
     insta::assert_snapshot!("public_surface", xtask::surface::render(&spec));
 }
 
@@ -48,7 +49,8 @@ fn public_surface() {
 /// shows up here as a readable diff.
 #[test]
 fn models() {
-    let spec = Spec::load(&xtask::project_root().expect("a fitbit-rs checkout").join(xtask::spec::SPEC_PATH)).expect("the spec loads");
+    let spec = Spec::load(&xtask::project_root().expect("a fitbit-rs checkout").join(xtask::spec::SPEC_PATH))
+        .expect("the spec loads");
     let client = xtask::codegen::render_client(&spec).expect("generates");
     insta::assert_snapshot!("models", xtask::models::render(&client).expect("a types module"));
 }
@@ -118,6 +120,26 @@ mod rules {
                 ["schema"] = serde_json::json!({"type": "object"});
         });
         assert_reported(&problems, "create_log", "inline schema");
+    }
+
+    /// A flow-style description cut at a comma leaves a stray key (YAML reads
+    /// `description: Local time, for example x` as two entries).
+    #[test]
+    fn unknown_schema_key() {
+        let found = problems(|s| {
+            s["components"]["schemas"]["Log"]["properties"]["startTime"] = serde_json::json!({
+                "type": "string", "description": "Local time", "for example `07:30`.": null
+            });
+        });
+        assert!(
+            found.iter().any(|p| p.starts_with("Log.startTime: unknown schema key `for example `07:30`.`")),
+            "{found:#?}"
+        );
+        let found = problems(|s| {
+            s["paths"]["/1.2/user/{user-id}/sleep.json"]["post"]["parameters"][0]["schema"]["maxmum"] =
+                serde_json::json!(3);
+        });
+        assert_reported(&found, "create_log (parameter", "unknown schema key `maxmum`");
     }
 
     #[test]

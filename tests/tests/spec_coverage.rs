@@ -7,7 +7,8 @@ use std::path::Path;
 use xtask::spec::Spec;
 
 fn spec() -> Spec {
-    Spec::load(&xtask::project_root().expect("a fitbit-rs checkout").join(xtask::spec::SPEC_PATH)).expect("the spec loads")
+    Spec::load(&xtask::project_root().expect("a fitbit-rs checkout").join(xtask::spec::SPEC_PATH))
+        .expect("the spec loads")
 }
 
 /// Whether an official path (user `-`, placeholders in braces) is served by a

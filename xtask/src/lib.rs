@@ -225,7 +225,8 @@ mod tests {
         let missing = unified_diff(path, None, "new\n");
         assert!(missing.starts_with("--- /dev/null\n") && missing.contains("+new\n"), "{missing}");
 
-        let message = Error::Stale(vec![StaleFile { path: path.to_path_buf(), diff: diff.clone() }]).to_string();
+        let message =
+            Error::Stale(vec![StaleFile { path: path.to_path_buf(), diff: diff.clone() }]).to_string();
         assert!(message.contains("  - fitbit-api/src/generated_client.rs\n"), "{message}");
         assert!(message.contains(&diff), "{message}");
     }
