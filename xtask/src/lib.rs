@@ -12,6 +12,7 @@ pub mod cli;
 pub mod codegen;
 pub mod contract;
 pub mod coverage;
+pub mod fixture_keys;
 pub mod migration;
 pub mod models;
 pub mod spec;
