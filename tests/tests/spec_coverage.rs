@@ -199,3 +199,21 @@ fn a_misspelled_fixture_key_is_caught() {
     assert_eq!(serde_json::to_value(decoded).unwrap(), fixture, "and the round trip sees nothing");
     assert_eq!(xtask::fixture_keys::undeclared_keys(&spec, schema, &fixture), ["$.sleep[].efficency"]);
 }
+
+/// Every fixture has exactly one provenance entry (documented example,
+/// reference-page text, or written by us), every entry names a fixture, and
+/// an example names the example it came from.
+#[test]
+fn every_fixture_has_a_provenance() {
+    use xtask::provenance::{self, Kind};
+    let root = xtask::project_root().expect("a fitbit-rs checkout");
+    let entries = provenance::load(&root).expect("the provenance file loads");
+    let files = provenance::fixture_files(&fitbit_tests::fixtures::dir("responses"));
+    assert!(files.len() >= 110, "only {} fixtures found", files.len());
+    assert_eq!(provenance::problems(&entries, &files), Vec::<String>::new());
+    let counts = provenance::counts(&entries);
+    assert_eq!(counts.values().sum::<usize>(), files.len());
+    assert!(counts[&Kind::Example] > 0 && counts[&Kind::Written] > 0, "{counts:?}");
+    // The fixture whose extras are allow-listed above is ours, and says so.
+    assert_eq!(entries["get_profile.json"].kind, Kind::Written);
+}

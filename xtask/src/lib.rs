@@ -15,6 +15,7 @@ pub mod coverage;
 pub mod fixture_keys;
 pub mod migration;
 pub mod models;
+pub mod provenance;
 pub mod spec;
 pub mod surface;
 pub mod validate;

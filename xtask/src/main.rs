@@ -8,7 +8,8 @@ usage: cargo xtask <command>
 commands:
   regen            validate spec/fitbit-web-api.yaml and rewrite the generated code
   regen --check    fail if the generated code is stale, naming the files with a unified diff
-  coverage         operations per tag, untyped responses, operations without fixtures
+  coverage         operations per tag, untyped responses, operations without fixtures,
+                   and where the fixtures come from
   surface          print the public-surface listing that the snapshot test guards
   check-spec FILE  validate another spec file and run the generator on it (writes nothing)
 ";
@@ -33,8 +34,12 @@ fn main() -> ExitCode {
             }
         }),
         ["regen", "--check"] => xtask::check(&root).map(|()| println!("generated code is up to date")),
-        ["coverage"] => load(&root)
-            .map(|spec| print!("{}", xtask::coverage::report(&xtask::coverage::compute(&spec, &root)))),
+        ["coverage"] => load(&root).and_then(|spec| {
+            print!("{}", xtask::coverage::report(&xtask::coverage::compute(&spec, &root)));
+            let provenance = xtask::provenance::load(&root)?;
+            print!("{}", xtask::coverage::provenance_report(&provenance));
+            Ok(())
+        }),
         ["check-spec", file] => xtask::spec::Spec::load(std::path::Path::new(file)).and_then(|spec| {
             xtask::validate::validate(&spec).map_err(xtask::Error::Invalid)?;
             let files = xtask::codegen::render_all(&spec)?;
