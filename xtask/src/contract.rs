@@ -2,6 +2,9 @@
 //!
 //! Each test starts a loopback mock server that expects the operation's exact
 //! method, path (with sample parameter values) and required query parameters,
+//! checks that no undeclared query parameter is sent and that the body and its
+//! `Content-Type` are what the spec says (none, empty with `Content-Length: 0`,
+//! a form, or JSON),
 //! answers with every fixture in `tests/fixtures/responses/` for that operation
 //! (or with 204 for bodiless operations), calls the generated client and checks
 //! that the typed response re-encodes to the fixture without losing anything.
@@ -94,10 +97,14 @@ fn render_operation(spec: &Spec, op: &OperationRef<'_>) -> String {
     let mut path = op.path.to_string();
     let mut setters = String::new();
     let mut queries = String::new();
+    let mut declared_query = String::new();
     for parameter in spec.parameters(op) {
         let data = parameter.parameter_data_ref();
         let setter = rust_ident(&data.name);
         let sample = sample_for(spec, &data.format);
+        if let Parameter::Query { .. } = parameter {
+            let _ = write!(declared_query, "{:?},", data.name);
+        }
         match parameter {
             Parameter::Path { .. } if data.name == "user-id" => {
                 // Left to the builder's default, which must be `-`.
@@ -114,16 +121,22 @@ fn render_operation(spec: &Spec, op: &OperationRef<'_>) -> String {
             _ => {}
         }
     }
+    let mut body_kind = if matches!(op.method, "post" | "put" | "patch") { "Empty" } else { "None" };
     if let Some(ReferenceOr::Item(body)) = &op.operation.request_body
-        && let Some((_, content)) = body.content.first()
+        && let Some((media_type, content)) = body.content.first()
         && let Some(name) = content.schema.as_ref().and_then(schema_ref_name)
     {
         let _ = write!(setters, ".body(contract::request_body::<fitbit_api::types::{name}>(\"{id}\"))");
+        body_kind = match media_type.as_str() {
+            "application/x-www-form-urlencoded" => "Form",
+            _ => "Json",
+        };
     }
     let method = op.method.to_uppercase();
     let status = success_status(op);
     let expect = format!(
-        "Expect {{ operation: \"{id}\", method: \"{method}\", path: \"{path}\", query: &[{queries}], status: {status} }}"
+        "Expect {{ operation: \"{id}\", method: \"{method}\", path: \"{path}\", query: &[{queries}], \
+         declared_query: &[{declared_query}], body: contract::Body::{body_kind}, status: {status} }}"
     );
     let call = format!("|client| async move {{ client.{id}(){setters}.send().await }}");
     let success = spec.success_media(op);
