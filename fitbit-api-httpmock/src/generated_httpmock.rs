@@ -11437,7 +11437,14 @@ pub mod operations {
             }
         }
         pub fn body(self, value: &types::ProfileUpdate) -> Self {
-            Self(self.0.json_body_obj(value))
+            let form = ::serde_urlencoded::to_string(value)
+                .unwrap_or_else(|err| panic!("the form body does not encode: {err}"));
+            Self(
+                self
+                    .0
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(form),
+            )
         }
     }
     pub struct UpdateProfileThen(::httpmock::Then);
