@@ -2215,10 +2215,10 @@ fn create_food_log_command() -> clap::Command {
                 .long("meal-type-id")
                 .value_name("MEALTYPEID")
                 .help(
-                    "The meal, 1 to 7: 1 breakfast, 2 morning snack, 3 lunch, 4 afternoon snack, 5 dinner, 7 anytime. 6 (evening snack) is accepted but undocumented. 0 is not a meal. (0 to 7)",
+                    "The meal, 1 to 7: 1 breakfast, 2 morning snack, 3 lunch, 4 afternoon snack, 5 dinner, 7 anytime. 6 (evening snack) is accepted but undocumented. 0 is not a meal. (1 to 7)",
                 )
                 .required(true)
-                .value_parser(clap::value_parser!(u8).range(0..=7)),
+                .value_parser(clap::value_parser!(u8).range(1..=7)),
         )
         .arg(
             clap::Arg::new("unit-id")
@@ -4838,9 +4838,9 @@ fn get_activity_log_list_command() -> clap::Command {
             clap::Arg::new("limit")
                 .long("limit")
                 .value_name("LIMIT")
-                .help("Page size, 1 to 100. (0 to 100)")
+                .help("Page size, 1 to 100. (1 to 100)")
                 .required(true)
-                .value_parser(clap::value_parser!(u8).range(0..=100)),
+                .value_parser(clap::value_parser!(u8).range(1..=100)),
         )
         .arg(
             clap::Arg::new("offset")
@@ -7406,9 +7406,9 @@ fn get_ecg_log_list_command() -> clap::Command {
             clap::Arg::new("limit")
                 .long("limit")
                 .value_name("LIMIT")
-                .help("Page size, 1 to 10. (0 to 10)")
+                .help("Page size, 1 to 10. (1 to 10)")
                 .required(true)
-                .value_parser(clap::value_parser!(u8).range(0..=10)),
+                .value_parser(clap::value_parser!(u8).range(1..=10)),
         )
         .arg(
             clap::Arg::new("offset")
@@ -9407,9 +9407,9 @@ fn get_irn_alerts_list_command() -> clap::Command {
             clap::Arg::new("limit")
                 .long("limit")
                 .value_name("LIMIT")
-                .help("Page size, 1 to 10. (0 to 10)")
+                .help("Page size, 1 to 10. (1 to 10)")
                 .required(true)
-                .value_parser(clap::value_parser!(u8).range(0..=10)),
+                .value_parser(clap::value_parser!(u8).range(1..=10)),
         )
         .arg(
             clap::Arg::new("offset")
@@ -10533,9 +10533,9 @@ fn get_sleep_log_list_command() -> clap::Command {
             clap::Arg::new("limit")
                 .long("limit")
                 .value_name("LIMIT")
-                .help("Page size, 1 to 100. (0 to 100)")
+                .help("Page size, 1 to 100. (1 to 100)")
                 .required(true)
-                .value_parser(clap::value_parser!(u8).range(0..=100)),
+                .value_parser(clap::value_parser!(u8).range(1..=100)),
         )
         .arg(
             clap::Arg::new("offset")
@@ -12544,10 +12544,10 @@ fn update_food_log_command() -> clap::Command {
                 .long("meal-type-id")
                 .value_name("MEALTYPEID")
                 .help(
-                    "The meal, 1 to 7: 1 breakfast, 2 morning snack, 3 lunch, 4 afternoon snack, 5 dinner, 7 anytime. 6 (evening snack) is accepted but undocumented. 0 is not a meal. (0 to 7)",
+                    "The meal, 1 to 7: 1 breakfast, 2 morning snack, 3 lunch, 4 afternoon snack, 5 dinner, 7 anytime. 6 (evening snack) is accepted but undocumented. 0 is not a meal. (1 to 7)",
                 )
                 .required(true)
-                .value_parser(clap::value_parser!(u8).range(0..=7)),
+                .value_parser(clap::value_parser!(u8).range(1..=7)),
         )
         .arg(
             clap::Arg::new("unit-id")

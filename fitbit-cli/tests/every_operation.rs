@@ -193,3 +193,61 @@ async fn a_retired_operation_names_its_replacement() {
     assert_eq!(row["data_types"], serde_json::json!(["sleep"]));
     assert_eq!(row["coverage"], "partial");
 }
+
+/// Integer flags take the spec's `minimum`..`maximum`: `--limit` is 1 to 100
+/// on the activity log list (0 was accepted while the help said "1 to 100"),
+/// 1 to 10 on the ECG list, and `--meal-type-id` 1 to 7. Refused before any
+/// request is made, with clap's usage error (exit 2).
+#[tokio::test]
+async fn integer_flags_keep_to_the_spec_range() {
+    let list = [
+        "activity",
+        "get-activity-log-list",
+        "--before-date",
+        "2024-01-31",
+        "--sort",
+        "desc",
+        "--offset",
+        "0",
+    ];
+    let ecg = [
+        "electrocardiogram",
+        "get-ecg-log-list",
+        "--before-date",
+        "2024-01-31",
+        "--sort",
+        "desc",
+        "--offset",
+        "0",
+    ];
+    let cases: [(&[&str], &str, bool); 6] = [
+        (&list, "0", false),
+        (&list, "101", false),
+        (&list, "100", true),
+        (&ecg, "11", false),
+        (&ecg, "0", false),
+        (&ecg, "10", true),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let missing_tokens = dir.path().join("no-credentials.json");
+    for (command, limit, accepted) in cases {
+        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_fitbit"))
+            // No tokens and nothing listening: an accepted value fails later, for that.
+            .args(["--api-url", "http://127.0.0.1:9"])
+            .arg("--token-file")
+            .arg(&missing_tokens)
+            .args(command)
+            .args(["--limit", limit])
+            .env_remove("FITBIT_CLIENT_SECRET")
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .expect("fitbit runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let refused = output.status.code() == Some(2) && stderr.contains("--limit");
+        assert_eq!(refused, !accepted, "{command:?} --limit {limit}: {:?}\n{stderr}", output.status);
+        if !accepted {
+            assert!(stderr.contains("is not in 1..="), "{stderr}");
+        }
+    }
+}

@@ -212,7 +212,49 @@ fn header() -> String {
 pub fn generator_input(spec: &Spec) -> openapiv3::OpenAPI {
     let mut openapi = with_scopes_in_descriptions(spec);
     keep_empty_collections(&mut openapi);
+    parameters_without_minimum(&mut openapi);
     openapi
+}
+
+/// typify turns an integer with `minimum: 1` into `NonZeroU8` (and so on),
+/// which a caller cannot pass a plain `1` to. The minimum stays in the spec,
+/// where the CLI's generated flags enforce it (`--limit 0` is refused); the
+/// client's builder keeps the plain integer type, and Fitbit refuses the rest.
+fn parameters_without_minimum(openapi: &mut openapiv3::OpenAPI) {
+    use openapiv3::{ParameterSchemaOrContent, ReferenceOr, SchemaKind, Type};
+    let strip = |parameter: &mut ReferenceOr<openapiv3::Parameter>| {
+        let ReferenceOr::Item(parameter) = parameter else { return };
+        let data = match parameter {
+            openapiv3::Parameter::Query { parameter_data, .. }
+            | openapiv3::Parameter::Header { parameter_data, .. }
+            | openapiv3::Parameter::Path { parameter_data, .. }
+            | openapiv3::Parameter::Cookie { parameter_data, .. } => parameter_data,
+        };
+        let ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) = &mut data.format else { return };
+        if let SchemaKind::Type(Type::Integer(integer)) = &mut schema.schema_kind {
+            integer.minimum = None;
+        }
+    };
+    if let Some(components) = openapi.components.as_mut() {
+        components.parameters.values_mut().for_each(strip);
+    }
+    for (_, item) in openapi.paths.paths.iter_mut() {
+        let ReferenceOr::Item(item) = item else { continue };
+        item.parameters.iter_mut().for_each(strip);
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            operation.parameters.iter_mut().for_each(strip);
+        }
+    }
 }
 
 /// typify skips an optional array or map when it is empty, so `"activities": []`
