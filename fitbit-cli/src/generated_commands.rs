@@ -4,7 +4,8 @@
 use fitbit_api::prelude::*;
 use futures::future::BoxFuture;
 use crate::api_commands::{
-    Area, Operation, Output, body_from_json_flag, bytes_output, json_output, parse_body,
+    Area, Operation, Output, body_from_json_flag, bytes_output, json_output,
+    paged_output, parse_body,
 };
 /// Every API area with its operations, in the spec's tag order.
 pub(crate) static AREAS: &[Area] = &[
@@ -4885,6 +4886,14 @@ fn get_activity_log_list_command() -> clap::Command {
                     ]),
                 ),
         )
+        .arg(
+            clap::Arg::new("all")
+                .long("all")
+                .action(clap::ArgAction::SetTrue)
+                .help(
+                    "Follow `pagination.next` (on the same host as the first page) and print the items of every page, in order, as one JSON array.",
+                ),
+        )
 }
 fn get_activity_log_list_run<'a>(
     client: &'a fitbit_api::Client,
@@ -4917,7 +4926,12 @@ fn get_activity_log_list_run<'a>(
         if let Some(value) = matches.get_one::<String>("accept-locale") {
             request = request.accept_locale(value.as_str());
         }
-        json_output(request.send().await?.into_inner())
+        let first = request.send().await?.into_inner();
+        if matches.get_flag("all") {
+            paged_output(client, first).await
+        } else {
+            json_output(first)
+        }
     })
 }
 fn get_activity_tcx_command() -> clap::Command {
@@ -7453,6 +7467,14 @@ fn get_ecg_log_list_command() -> clap::Command {
                     ]),
                 ),
         )
+        .arg(
+            clap::Arg::new("all")
+                .long("all")
+                .action(clap::ArgAction::SetTrue)
+                .help(
+                    "Follow `pagination.next` (on the same host as the first page) and print the items of every page, in order, as one JSON array.",
+                ),
+        )
 }
 fn get_ecg_log_list_run<'a>(
     client: &'a fitbit_api::Client,
@@ -7485,7 +7507,12 @@ fn get_ecg_log_list_run<'a>(
         if let Some(value) = matches.get_one::<String>("accept-locale") {
             request = request.accept_locale(value.as_str());
         }
-        json_output(request.send().await?.into_inner())
+        let first = request.send().await?.into_inner();
+        if matches.get_flag("all") {
+            paged_output(client, first).await
+        } else {
+            json_output(first)
+        }
     })
 }
 fn get_favorite_activities_command() -> clap::Command {
@@ -9454,6 +9481,14 @@ fn get_irn_alerts_list_command() -> clap::Command {
                     ]),
                 ),
         )
+        .arg(
+            clap::Arg::new("all")
+                .long("all")
+                .action(clap::ArgAction::SetTrue)
+                .help(
+                    "Follow `pagination.next` (on the same host as the first page) and print the items of every page, in order, as one JSON array.",
+                ),
+        )
 }
 fn get_irn_alerts_list_run<'a>(
     client: &'a fitbit_api::Client,
@@ -9486,7 +9521,12 @@ fn get_irn_alerts_list_run<'a>(
         if let Some(value) = matches.get_one::<String>("accept-locale") {
             request = request.accept_locale(value.as_str());
         }
-        json_output(request.send().await?.into_inner())
+        let first = request.send().await?.into_inner();
+        if matches.get_flag("all") {
+            paged_output(client, first).await
+        } else {
+            json_output(first)
+        }
     })
 }
 fn get_irn_profile_command() -> clap::Command {
@@ -10580,6 +10620,14 @@ fn get_sleep_log_list_command() -> clap::Command {
                     ]),
                 ),
         )
+        .arg(
+            clap::Arg::new("all")
+                .long("all")
+                .action(clap::ArgAction::SetTrue)
+                .help(
+                    "Follow `pagination.next` (on the same host as the first page) and print the items of every page, in order, as one JSON array.",
+                ),
+        )
 }
 fn get_sleep_log_list_run<'a>(
     client: &'a fitbit_api::Client,
@@ -10612,7 +10660,12 @@ fn get_sleep_log_list_run<'a>(
         if let Some(value) = matches.get_one::<String>("accept-locale") {
             request = request.accept_locale(value.as_str());
         }
-        json_output(request.send().await?.into_inner())
+        let first = request.send().await?.into_inner();
+        if matches.get_flag("all") {
+            paged_output(client, first).await
+        } else {
+            json_output(first)
+        }
     })
 }
 fn get_spo2_intraday_by_date_command() -> clap::Command {
