@@ -174,6 +174,17 @@ pub fn client_settings() -> GenerationSettings {
     for (schema, rust_type, impls) in REPLACEMENTS {
         settings.with_replacement(*schema, *rust_type, impls.iter().cloned());
     }
+    // Every decimal keeps the form Fitbit wrote it in (`62` stays `62`, not
+    // `62.0`) when a decoded answer is re-encoded: `crate::Number`, not `f64`.
+    // typify matches these schemas whatever their description.
+    for format in [Some("double"), Some("float"), None] {
+        let schema = schemars::schema::SchemaObject {
+            instance_type: Some(schemars::schema::InstanceType::Number.into()),
+            format: format.map(String::from),
+            ..Default::default()
+        };
+        settings.with_conversion(schema, "crate::Number", [TypeImpl::Display, TypeImpl::FromStr].into_iter());
+    }
     settings
 }
 

@@ -280,6 +280,8 @@ fn mock_argument(spec: &Spec, format: &ParameterSchemaOrContent, sample: &Sample
             format!("&parsed({:?})", sample.text)
         }
         SchemaKind::Type(Type::String(_)) => format!("{:?}", sample.text),
+        // Decimals are `fitbit_api::Number`, taken by reference.
+        SchemaKind::Type(Type::Number(_)) => format!("&parsed({:?})", sample.text),
         _ => sample.rust.clone(),
     }
 }

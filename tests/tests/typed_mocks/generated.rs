@@ -14,7 +14,7 @@ async fn create_activity_goals() {
                         when.user_id("-")
                             .period(parsed("daily"))
                             .type_(parsed("activeMinutes"))
-                            .value(1.5);
+                            .value(&parsed("1.5"));
                         then.ok(
                             &answer::<
                                 fitbit_api::types::ActivityGoalsResponse,
@@ -108,7 +108,7 @@ async fn create_bodyfat_goal() {
             |server| {
                 server
                     .create_bodyfat_goal(|when, then| {
-                        when.user_id("-").fat(1.5);
+                        when.user_id("-").fat(&parsed("1.5"));
                         then.ok(
                             &answer::<
                                 fitbit_api::types::BodyGoalResponse,
@@ -129,7 +129,9 @@ async fn create_bodyfat_log() {
             |server| {
                 server
                     .create_bodyfat_log(|when, then| {
-                        when.user_id("-").fat(1.5).date(&parsed("2024-01-31"));
+                        when.user_id("-")
+                            .fat(&parsed("1.5"))
+                            .date(&parsed("2024-01-31"));
                         then.ok(
                             &answer::<
                                 fitbit_api::types::BodyFatLogCreated,
@@ -222,7 +224,7 @@ async fn create_food() {
                         when.user_id("-")
                             .name("sample")
                             .default_food_measurement_unit_id(1)
-                            .default_serving_size(1.5)
+                            .default_serving_size(&parsed("1.5"))
                             .calories(1)
                             .form_type(parsed("LIQUID"))
                             .description("sample");
@@ -274,7 +276,7 @@ async fn create_food_log() {
                         when.user_id("-")
                             .meal_type_id(1)
                             .unit_id(1)
-                            .amount(1.5)
+                            .amount(&parsed("1.5"))
                             .date(&parsed("2024-01-31"));
                         then.ok(
                             &answer::<
@@ -415,7 +417,7 @@ async fn create_water_goal() {
             |server| {
                 server
                     .create_water_goal(|when, then| {
-                        when.user_id("-").target(1.5);
+                        when.user_id("-").target(&parsed("1.5"));
                         then.ok(
                             &answer::<
                                 fitbit_api::types::WaterGoalResponse,
@@ -436,7 +438,9 @@ async fn create_water_log() {
             |server| {
                 server
                     .create_water_log(|when, then| {
-                        when.user_id("-").amount(1.5).date(&parsed("2024-01-31"));
+                        when.user_id("-")
+                            .amount(&parsed("1.5"))
+                            .date(&parsed("2024-01-31"));
                         then.ok(
                             &answer::<
                                 fitbit_api::types::WaterLogResponse,
@@ -465,7 +469,7 @@ async fn create_weight_goal() {
                     .create_weight_goal(|when, then| {
                         when.user_id("-")
                             .start_date(&parsed("2024-01-31"))
-                            .start_weight(1.5);
+                            .start_weight(&parsed("1.5"));
                         then.ok(
                             &answer::<
                                 fitbit_api::types::BodyGoalResponse,
@@ -492,7 +496,9 @@ async fn create_weight_log() {
             |server| {
                 server
                     .create_weight_log(|when, then| {
-                        when.user_id("-").weight(1.5).date(&parsed("2024-01-31"));
+                        when.user_id("-")
+                            .weight(&parsed("1.5"))
+                            .date(&parsed("2024-01-31"));
                         then.ok(
                             &answer::<
                                 fitbit_api::types::WeightLogCreated,
@@ -3079,7 +3085,7 @@ async fn update_water_log() {
             |server| {
                 server
                     .update_water_log(|when, then| {
-                        when.user_id("-").water_log_id(1).amount(1.5);
+                        when.user_id("-").water_log_id(1).amount(&parsed("1.5"));
                         then.ok(
                             &answer::<
                                 fitbit_api::types::WaterLogResponse,
