@@ -19,7 +19,7 @@ const ROUNDS: usize = 10;
 
 fn main() {
     let run = Run::start();
-    let root = xtask::project_root();
+    let root = xtask::project_root().expect("a fitbit-rs checkout");
     let spec_path = root.join(xtask::spec::SPEC_PATH);
     let generated = match xtask::generate_all(&root) {
         Ok(files) => files,

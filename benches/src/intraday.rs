@@ -65,6 +65,106 @@ pub fn steps_1min_day() -> Vec<u8> {
     body.into_bytes()
 }
 
+/// A real-shaped day of 1-second heart rate, compact, as servers send it:
+/// zones where some lack `caloriesOut` or `minutes`, the daily `value` as a
+/// numeric string (as the time-window answers have it), fields the model does
+/// not name (day and answer level), and 86,400 points with integer values.
+pub fn real_shaped_heart_day() -> Vec<u8> {
+    let mut body = String::with_capacity(3 << 20);
+    body.push_str(
+        r#"{"activities-heart":[{"customHeartRateZones":[],"dateTime":"2024-03-05","heartRateZones":[{"caloriesOut":1817.23114,"max":115,"min":30,"minutes":1364,"name":"Out of Range"},{"max":137,"min":115,"minutes":52,"name":"Fat Burn"},{"caloriesOut":104.0592,"max":167,"min":137,"name":"Cardio"},{"max":220,"min":167,"name":"Peak"}],"restingHeartRate":58,"value":"64.2","deviceSource":"Charge 6"}],"activities-heart-intraday":{"dataset":["#,
+    );
+    for second in 0..SECONDS_PER_DAY {
+        let awake = (7 * 3600..23 * 3600).contains(&second);
+        let value = if awake { 70 + jitter(second, 60) } else { 52 + jitter(second, 12) };
+        if second > 0 {
+            body.push(',');
+        }
+        let _ = write!(body, r#"{{"time":"{}","value":{value}}}"#, clock(second));
+    }
+    body.push_str(r#"],"datasetInterval":1,"datasetType":"second"},"timezoneOffsetMillis":3600000}"#);
+    body.into_bytes()
+}
+
+/// The same JSON re-indented as `json.dumps(indent=2)` writes it (archives,
+/// proxies, hand-made fixtures): a line per value, two spaces per level,
+/// `"key": value`. Keys keep their order and numbers their text.
+pub fn pretty(compact: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(compact.len() * 3);
+    let mut depth = 0_usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let newline = |out: &mut Vec<u8>, depth: usize| {
+        out.push(b'\n');
+        out.extend(std::iter::repeat_n(b' ', depth * 2));
+    };
+    let mut bytes = compact.iter().copied().peekable();
+    while let Some(byte) = bytes.next() {
+        if in_string {
+            out.push(byte);
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => {
+                in_string = true;
+                out.push(byte);
+            }
+            b'{' | b'[' => {
+                out.push(byte);
+                let close = if byte == b'{' { b'}' } else { b']' };
+                if bytes.peek() == Some(&close) {
+                    out.push(close);
+                    bytes.next();
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(byte);
+            }
+            b',' => {
+                out.push(byte);
+                newline(&mut out, depth);
+            }
+            b':' => out.extend_from_slice(b": "),
+            _ => out.push(byte),
+        }
+    }
+    out
+}
+
+/// A page of Google Health `heart-rate` data points in the documented shape
+/// of `ListDataPointsResponse` (`dataPoints[]` with `name`, `heartRate`
+/// {`sampleTime` {`physicalTime`, `utcOffset`}, `beatsPerMinute` as an int64
+/// string}, `dataSource`), and a `nextPageToken`.
+pub fn health_heart_rate_page(points: u32) -> Vec<u8> {
+    let mut body = String::with_capacity(points as usize * 330);
+    body.push_str(r#"{"dataPoints":["#);
+    for i in 0..points {
+        if i > 0 {
+            body.push(',');
+        }
+        let second = i * 5;
+        let bpm = 56 + jitter(i, 40);
+        let _ = write!(
+            body,
+            r#"{{"name":"users/4417385029516227301/dataTypes/heart-rate/dataPoints/hr-{i:09}","heartRate":{{"sampleTime":{{"physicalTime":"2026-01-02T{}Z","utcOffset":"3600s"}},"beatsPerMinute":"{bpm}"}},"dataSource":{{"platform":"FITBIT","recordingMethod":"PASSIVELY_MEASURED","device":{{"displayName":"Charge 6","formFactor":"FITNESS_BAND","manufacturer":"Fitbit"}}}}}}"#,
+            clock(second % SECONDS_PER_DAY)
+        );
+    }
+    body.push_str(r#"],"nextPageToken":"CiAKGjBpNDd2Nmp2Zml2cXRwYjBpOXA"}"#);
+    body.into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +183,29 @@ mod tests {
         assert_eq!(points[1439]["time"], "23:59:00");
         let total: u64 = points.iter().map(|p| p["value"].as_u64().unwrap()).sum();
         assert_eq!(steps["activities-steps"][0]["value"], total.to_string());
+    }
+
+    #[test]
+    fn the_real_shaped_day_in_both_layouts_is_the_same_json() {
+        let compact = real_shaped_heart_day();
+        let pretty = pretty(&compact);
+        let a: serde_json::Value = serde_json::from_slice(&compact).unwrap();
+        let b: serde_json::Value = serde_json::from_slice(&pretty).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(
+            a["activities-heart-intraday"]["dataset"].as_array().unwrap().len(),
+            SECONDS_PER_DAY as usize
+        );
+        let text = String::from_utf8(pretty).unwrap();
+        assert!(
+            text.contains("\n      {\n        \"time\": \"00:00:00\",\n        \"value\": "),
+            "{}",
+            &text[..600]
+        );
+        assert!(text.contains("\"customHeartRateZones\": [],"));
+
+        let page: serde_json::Value = serde_json::from_slice(&health_heart_rate_page(3)).unwrap();
+        assert_eq!(page["dataPoints"].as_array().unwrap().len(), 3);
+        assert_eq!(page["dataPoints"][2]["heartRate"]["sampleTime"]["physicalTime"], "2026-01-02T00:00:10Z");
     }
 }

@@ -1362,9 +1362,9 @@ pub mod operations {
         pub fn date(self, value: &crate::FitbitDate) -> Self {
             Self(self.0.query_param("date", value.to_string()))
         }
-        pub fn distance<T>(self, value: T) -> Self
+        pub fn distance<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("distance", value.to_string()))
@@ -2671,7 +2671,7 @@ pub mod operations {
         pub fn type_(self, value: types::ActivityGoalType) -> Self {
             Self(self.0.query_param("type", value.to_string()))
         }
-        pub fn value(self, value: f64) -> Self {
+        pub fn value(self, value: &crate::Number) -> Self {
             Self(self.0.query_param("value", value.to_string()))
         }
         pub fn accept_language<'a, T>(self, value: T) -> Self
@@ -5229,7 +5229,7 @@ pub mod operations {
         pub fn date(self, value: &crate::FitbitDate) -> Self {
             Self(self.0.query_param("date", value.to_string()))
         }
-        pub fn fat(self, value: f64) -> Self {
+        pub fn fat(self, value: &crate::Number) -> Self {
             Self(self.0.query_param("fat", value.to_string()))
         }
         pub fn time<'a, T>(self, value: T) -> Self
@@ -5626,7 +5626,7 @@ pub mod operations {
                 .unwrap();
             Self(self.0.path_matches(re))
         }
-        pub fn fat(self, value: f64) -> Self {
+        pub fn fat(self, value: &crate::Number) -> Self {
             Self(self.0.query_param("fat", value.to_string()))
         }
         pub fn accept_language<'a, T>(self, value: T) -> Self
@@ -5794,7 +5794,7 @@ pub mod operations {
                 Self(self.0.query_param_missing("time"))
             }
         }
-        pub fn weight(self, value: f64) -> Self {
+        pub fn weight(self, value: &crate::Number) -> Self {
             Self(self.0.query_param("weight", value.to_string()))
         }
         pub fn accept_language<'a, T>(self, value: T) -> Self
@@ -6190,12 +6190,12 @@ pub mod operations {
         pub fn start_date(self, value: &crate::FitbitDate) -> Self {
             Self(self.0.query_param("startDate", value.to_string()))
         }
-        pub fn start_weight(self, value: f64) -> Self {
+        pub fn start_weight(self, value: &crate::Number) -> Self {
             Self(self.0.query_param("startWeight", value.to_string()))
         }
-        pub fn weight<T>(self, value: T) -> Self
+        pub fn weight<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("weight", value.to_string()))
@@ -7837,9 +7837,9 @@ pub mod operations {
                 .unwrap();
             Self(self.0.path_matches(re))
         }
-        pub fn biotin<T>(self, value: T) -> Self
+        pub fn biotin<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("biotin", value.to_string()))
@@ -7847,9 +7847,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("biotin"))
             }
         }
-        pub fn calcium<T>(self, value: T) -> Self
+        pub fn calcium<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("calcium", value.to_string()))
@@ -7860,9 +7860,9 @@ pub mod operations {
         pub fn calories(self, value: u32) -> Self {
             Self(self.0.query_param("calories", value.to_string()))
         }
-        pub fn calories_from_fat<T>(self, value: T) -> Self
+        pub fn calories_from_fat<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("caloriesFromFat", value.to_string()))
@@ -7870,9 +7870,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("caloriesFromFat"))
             }
         }
-        pub fn cholesterol<T>(self, value: T) -> Self
+        pub fn cholesterol<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("cholesterol", value.to_string()))
@@ -7880,9 +7880,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("cholesterol"))
             }
         }
-        pub fn copper<T>(self, value: T) -> Self
+        pub fn copper<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("copper", value.to_string()))
@@ -7893,15 +7893,15 @@ pub mod operations {
         pub fn default_food_measurement_unit_id(self, value: u64) -> Self {
             Self(self.0.query_param("defaultFoodMeasurementUnitId", value.to_string()))
         }
-        pub fn default_serving_size(self, value: f64) -> Self {
+        pub fn default_serving_size(self, value: &crate::Number) -> Self {
             Self(self.0.query_param("defaultServingSize", value.to_string()))
         }
         pub fn description(self, value: &str) -> Self {
             Self(self.0.query_param("description", value.to_string()))
         }
-        pub fn dietary_fiber<T>(self, value: T) -> Self
+        pub fn dietary_fiber<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("dietaryFiber", value.to_string()))
@@ -7909,9 +7909,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("dietaryFiber"))
             }
         }
-        pub fn folic_acid<T>(self, value: T) -> Self
+        pub fn folic_acid<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("folicAcid", value.to_string()))
@@ -7922,9 +7922,9 @@ pub mod operations {
         pub fn form_type(self, value: types::FoodFormType) -> Self {
             Self(self.0.query_param("formType", value.to_string()))
         }
-        pub fn iodine<T>(self, value: T) -> Self
+        pub fn iodine<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("iodine", value.to_string()))
@@ -7932,9 +7932,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("iodine"))
             }
         }
-        pub fn iron<T>(self, value: T) -> Self
+        pub fn iron<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("iron", value.to_string()))
@@ -7942,9 +7942,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("iron"))
             }
         }
-        pub fn magnesium<T>(self, value: T) -> Self
+        pub fn magnesium<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("magnesium", value.to_string()))
@@ -7955,9 +7955,9 @@ pub mod operations {
         pub fn name(self, value: &str) -> Self {
             Self(self.0.query_param("name", value.to_string()))
         }
-        pub fn niacin<T>(self, value: T) -> Self
+        pub fn niacin<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("niacin", value.to_string()))
@@ -7965,9 +7965,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("niacin"))
             }
         }
-        pub fn pantothenic_acid<T>(self, value: T) -> Self
+        pub fn pantothenic_acid<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("pantothenicAcid", value.to_string()))
@@ -7975,9 +7975,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("pantothenicAcid"))
             }
         }
-        pub fn phosphorus<T>(self, value: T) -> Self
+        pub fn phosphorus<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("phosphorus", value.to_string()))
@@ -7985,9 +7985,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("phosphorus"))
             }
         }
-        pub fn potassium<T>(self, value: T) -> Self
+        pub fn potassium<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("potassium", value.to_string()))
@@ -7995,9 +7995,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("potassium"))
             }
         }
-        pub fn protein<T>(self, value: T) -> Self
+        pub fn protein<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("protein", value.to_string()))
@@ -8005,9 +8005,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("protein"))
             }
         }
-        pub fn riboflavin<T>(self, value: T) -> Self
+        pub fn riboflavin<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("riboflavin", value.to_string()))
@@ -8015,9 +8015,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("riboflavin"))
             }
         }
-        pub fn saturated_fat<T>(self, value: T) -> Self
+        pub fn saturated_fat<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("saturatedFat", value.to_string()))
@@ -8025,9 +8025,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("saturatedFat"))
             }
         }
-        pub fn sodium<T>(self, value: T) -> Self
+        pub fn sodium<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("sodium", value.to_string()))
@@ -8035,9 +8035,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("sodium"))
             }
         }
-        pub fn sugars<T>(self, value: T) -> Self
+        pub fn sugars<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("sugars", value.to_string()))
@@ -8045,9 +8045,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("sugars"))
             }
         }
-        pub fn thiamin<T>(self, value: T) -> Self
+        pub fn thiamin<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("thiamin", value.to_string()))
@@ -8055,9 +8055,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("thiamin"))
             }
         }
-        pub fn total_carbohydrate<T>(self, value: T) -> Self
+        pub fn total_carbohydrate<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("totalCarbohydrate", value.to_string()))
@@ -8065,9 +8065,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("totalCarbohydrate"))
             }
         }
-        pub fn total_fat<T>(self, value: T) -> Self
+        pub fn total_fat<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("totalFat", value.to_string()))
@@ -8075,9 +8075,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("totalFat"))
             }
         }
-        pub fn trans_fat<T>(self, value: T) -> Self
+        pub fn trans_fat<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("transFat", value.to_string()))
@@ -8085,9 +8085,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("transFat"))
             }
         }
-        pub fn vitamin_a<T>(self, value: T) -> Self
+        pub fn vitamin_a<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("vitaminA", value.to_string()))
@@ -8095,9 +8095,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("vitaminA"))
             }
         }
-        pub fn vitamin_b12<T>(self, value: T) -> Self
+        pub fn vitamin_b12<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("vitaminB12", value.to_string()))
@@ -8105,9 +8105,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("vitaminB12"))
             }
         }
-        pub fn vitamin_b6<T>(self, value: T) -> Self
+        pub fn vitamin_b6<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("vitaminB6", value.to_string()))
@@ -8115,9 +8115,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("vitaminB6"))
             }
         }
-        pub fn vitamin_c<T>(self, value: T) -> Self
+        pub fn vitamin_c<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("vitaminC", value.to_string()))
@@ -8125,9 +8125,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("vitaminC"))
             }
         }
-        pub fn vitamin_d<T>(self, value: T) -> Self
+        pub fn vitamin_d<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("vitaminD", value.to_string()))
@@ -8135,9 +8135,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("vitaminD"))
             }
         }
-        pub fn vitamin_e<T>(self, value: T) -> Self
+        pub fn vitamin_e<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("vitaminE", value.to_string()))
@@ -8145,9 +8145,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("vitaminE"))
             }
         }
-        pub fn zinc<T>(self, value: T) -> Self
+        pub fn zinc<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("zinc", value.to_string()))
@@ -8244,12 +8244,12 @@ pub mod operations {
                 .unwrap();
             Self(self.0.path_matches(re))
         }
-        pub fn amount(self, value: f64) -> Self {
+        pub fn amount(self, value: &crate::Number) -> Self {
             Self(self.0.query_param("amount", value.to_string()))
         }
-        pub fn biotin<T>(self, value: T) -> Self
+        pub fn biotin<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("biotin", value.to_string()))
@@ -8267,9 +8267,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("brandName"))
             }
         }
-        pub fn calcium<T>(self, value: T) -> Self
+        pub fn calcium<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("calcium", value.to_string()))
@@ -8287,9 +8287,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("calories"))
             }
         }
-        pub fn calories_from_fat<T>(self, value: T) -> Self
+        pub fn calories_from_fat<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("caloriesFromFat", value.to_string()))
@@ -8297,9 +8297,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("caloriesFromFat"))
             }
         }
-        pub fn cholesterol<T>(self, value: T) -> Self
+        pub fn cholesterol<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("cholesterol", value.to_string()))
@@ -8307,9 +8307,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("cholesterol"))
             }
         }
-        pub fn copper<T>(self, value: T) -> Self
+        pub fn copper<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("copper", value.to_string()))
@@ -8320,9 +8320,9 @@ pub mod operations {
         pub fn date(self, value: &crate::FitbitDate) -> Self {
             Self(self.0.query_param("date", value.to_string()))
         }
-        pub fn dietary_fiber<T>(self, value: T) -> Self
+        pub fn dietary_fiber<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("dietaryFiber", value.to_string()))
@@ -8340,9 +8340,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("favorite"))
             }
         }
-        pub fn folic_acid<T>(self, value: T) -> Self
+        pub fn folic_acid<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("folicAcid", value.to_string()))
@@ -8370,9 +8370,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("foodName"))
             }
         }
-        pub fn iodine<T>(self, value: T) -> Self
+        pub fn iodine<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("iodine", value.to_string()))
@@ -8380,9 +8380,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("iodine"))
             }
         }
-        pub fn iron<T>(self, value: T) -> Self
+        pub fn iron<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("iron", value.to_string()))
@@ -8390,9 +8390,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("iron"))
             }
         }
-        pub fn magnesium<T>(self, value: T) -> Self
+        pub fn magnesium<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("magnesium", value.to_string()))
@@ -8403,9 +8403,9 @@ pub mod operations {
         pub fn meal_type_id(self, value: u8) -> Self {
             Self(self.0.query_param("mealTypeId", value.to_string()))
         }
-        pub fn niacin<T>(self, value: T) -> Self
+        pub fn niacin<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("niacin", value.to_string()))
@@ -8413,9 +8413,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("niacin"))
             }
         }
-        pub fn pantothenic_acid<T>(self, value: T) -> Self
+        pub fn pantothenic_acid<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("pantothenicAcid", value.to_string()))
@@ -8423,9 +8423,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("pantothenicAcid"))
             }
         }
-        pub fn phosphorus<T>(self, value: T) -> Self
+        pub fn phosphorus<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("phosphorus", value.to_string()))
@@ -8433,9 +8433,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("phosphorus"))
             }
         }
-        pub fn potassium<T>(self, value: T) -> Self
+        pub fn potassium<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("potassium", value.to_string()))
@@ -8443,9 +8443,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("potassium"))
             }
         }
-        pub fn protein<T>(self, value: T) -> Self
+        pub fn protein<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("protein", value.to_string()))
@@ -8453,9 +8453,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("protein"))
             }
         }
-        pub fn riboflavin<T>(self, value: T) -> Self
+        pub fn riboflavin<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("riboflavin", value.to_string()))
@@ -8463,9 +8463,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("riboflavin"))
             }
         }
-        pub fn saturated_fat<T>(self, value: T) -> Self
+        pub fn saturated_fat<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("saturatedFat", value.to_string()))
@@ -8473,9 +8473,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("saturatedFat"))
             }
         }
-        pub fn sodium<T>(self, value: T) -> Self
+        pub fn sodium<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("sodium", value.to_string()))
@@ -8483,9 +8483,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("sodium"))
             }
         }
-        pub fn sugars<T>(self, value: T) -> Self
+        pub fn sugars<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("sugars", value.to_string()))
@@ -8493,9 +8493,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("sugars"))
             }
         }
-        pub fn thiamin<T>(self, value: T) -> Self
+        pub fn thiamin<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("thiamin", value.to_string()))
@@ -8503,9 +8503,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("thiamin"))
             }
         }
-        pub fn total_carbohydrate<T>(self, value: T) -> Self
+        pub fn total_carbohydrate<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("totalCarbohydrate", value.to_string()))
@@ -8513,9 +8513,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("totalCarbohydrate"))
             }
         }
-        pub fn total_fat<T>(self, value: T) -> Self
+        pub fn total_fat<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("totalFat", value.to_string()))
@@ -8523,9 +8523,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("totalFat"))
             }
         }
-        pub fn trans_fat<T>(self, value: T) -> Self
+        pub fn trans_fat<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("transFat", value.to_string()))
@@ -8536,9 +8536,9 @@ pub mod operations {
         pub fn unit_id(self, value: u64) -> Self {
             Self(self.0.query_param("unitId", value.to_string()))
         }
-        pub fn vitamin_a<T>(self, value: T) -> Self
+        pub fn vitamin_a<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("vitaminA", value.to_string()))
@@ -8546,9 +8546,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("vitaminA"))
             }
         }
-        pub fn vitamin_b12<T>(self, value: T) -> Self
+        pub fn vitamin_b12<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("vitaminB12", value.to_string()))
@@ -8556,9 +8556,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("vitaminB12"))
             }
         }
-        pub fn vitamin_b6<T>(self, value: T) -> Self
+        pub fn vitamin_b6<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("vitaminB6", value.to_string()))
@@ -8566,9 +8566,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("vitaminB6"))
             }
         }
-        pub fn vitamin_c<T>(self, value: T) -> Self
+        pub fn vitamin_c<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("vitaminC", value.to_string()))
@@ -8576,9 +8576,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("vitaminC"))
             }
         }
-        pub fn vitamin_d<T>(self, value: T) -> Self
+        pub fn vitamin_d<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("vitaminD", value.to_string()))
@@ -8586,9 +8586,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("vitaminD"))
             }
         }
-        pub fn vitamin_e<T>(self, value: T) -> Self
+        pub fn vitamin_e<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("vitaminE", value.to_string()))
@@ -8596,9 +8596,9 @@ pub mod operations {
                 Self(self.0.query_param_missing("vitaminE"))
             }
         }
-        pub fn zinc<T>(self, value: T) -> Self
+        pub fn zinc<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("zinc", value.to_string()))
@@ -9365,7 +9365,7 @@ pub mod operations {
                 .unwrap();
             Self(self.0.path_matches(re))
         }
-        pub fn amount(self, value: f64) -> Self {
+        pub fn amount(self, value: &crate::Number) -> Self {
             Self(self.0.query_param("amount", value.to_string()))
         }
         pub fn date(self, value: &crate::FitbitDate) -> Self {
@@ -9646,7 +9646,7 @@ pub mod operations {
                 .unwrap();
             Self(self.0.path_matches(re))
         }
-        pub fn target(self, value: f64) -> Self {
+        pub fn target(self, value: &crate::Number) -> Self {
             Self(self.0.query_param("target", value.to_string()))
         }
         pub fn accept_language<'a, T>(self, value: T) -> Self
@@ -9746,7 +9746,7 @@ pub mod operations {
                 .unwrap();
             Self(self.0.path_matches(re))
         }
-        pub fn amount(self, value: f64) -> Self {
+        pub fn amount(self, value: &crate::Number) -> Self {
             Self(self.0.query_param("amount", value.to_string()))
         }
         pub fn unit<T>(self, value: T) -> Self
@@ -9909,9 +9909,9 @@ pub mod operations {
                 .unwrap();
             Self(self.0.path_matches(re))
         }
-        pub fn amount<T>(self, value: T) -> Self
+        pub fn amount<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<f64>>,
+            T: Into<Option<&'a crate::Number>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("amount", value.to_string()))
@@ -11437,7 +11437,14 @@ pub mod operations {
             }
         }
         pub fn body(self, value: &types::ProfileUpdate) -> Self {
-            Self(self.0.json_body_obj(value))
+            let form = ::serde_urlencoded::to_string(value)
+                .unwrap_or_else(|err| panic!("the form body does not encode: {err}"));
+            Self(
+                self
+                    .0
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(form),
+            )
         }
     }
     pub struct UpdateProfileThen(::httpmock::Then);

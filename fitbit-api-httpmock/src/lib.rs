@@ -33,8 +33,8 @@
 // The generated code names the handwritten value types relative to the crate
 // it was generated for; these re-exports make those paths resolve here.
 pub use fitbit_api::{
-    AlarmTime, ClockTime, ErrorEnvelope, FitbitDate, ListBound, LocalDateTime, NumericString, UnitSystem,
-    WeekDays,
+    AlarmTime, ClockTime, ErrorEnvelope, FitbitDate, ListBound, LocalDateTime, Number, NumericString,
+    UnitSystem, WeekDays,
 };
 
 // Written by `cargo xtask regen`; never edit it by hand.

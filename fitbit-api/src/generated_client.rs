@@ -109,7 +109,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub activity: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub distance: ::std::option::Option<f64>,
+        pub distance: ::std::option::Option<crate::Number>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -354,14 +354,14 @@ points) and `activities-<resource>-intraday` (the dataset).
         )]
         pub average_heart_rate: ::std::option::Option<u16>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub calories: ::std::option::Option<f64>,
+        pub calories: ::std::option::Option<crate::Number>,
         #[serde(
             rename = "caloriesLink",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub calories_link: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub distance: ::std::option::Option<f64>,
+        pub distance: ::std::option::Option<crate::Number>,
         #[serde(
             rename = "distanceUnit",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -374,7 +374,7 @@ points) and `activities-<resource>-intraday` (the dataset).
             rename = "elevationGain",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub elevation_gain: ::std::option::Option<f64>,
+        pub elevation_gain: ::std::option::Option<crate::Number>,
         #[serde(
             rename = "heartRateLink",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -412,19 +412,19 @@ points) and `activities-<resource>-intraday` (the dataset).
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub original_duration: ::std::option::Option<u64>,
-        ///Local time with UTC offset
+        ///Local time with UTC offset, for example `2019-01-03T12:08:29.000-08:00`.
         #[serde(
             rename = "originalStartTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub original_start_time: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub pace: ::std::option::Option<f64>,
+        pub pace: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<ActivitySource>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub speed: ::std::option::Option<f64>,
-        ///Local time with UTC offset
+        pub speed: ::std::option::Option<crate::Number>,
+        ///Local time with UTC offset, for example `2019-01-03T12:08:29.000-08:00`.
         #[serde(
             rename = "startTime",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -466,7 +466,7 @@ points) and `activities-<resource>-intraday` (the dataset).
     ///`ActivityLogAzmZone`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ActivityLogAzmZone {
-        ///AZM earned per minute in the zone (0
+        ///AZM earned per minute in the zone (0, 1 or 2).
         #[serde(
             rename = "minuteMultiplier",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -672,27 +672,27 @@ points) and `activities-<resource>-intraday` (the dataset).
             rename = "activityCalories",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub activity_calories: ::std::option::Option<f64>,
+        pub activity_calories: ::std::option::Option<crate::Number>,
         #[serde(
             rename = "calorieEstimationMu",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub calorie_estimation_mu: ::std::option::Option<f64>,
+        pub calorie_estimation_mu: ::std::option::Option<crate::Number>,
         #[serde(
             rename = "caloriesBMR",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub calories_bmr: ::std::option::Option<f64>,
+        pub calories_bmr: ::std::option::Option<crate::Number>,
         #[serde(
             rename = "caloriesOut",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub calories_out: ::std::option::Option<f64>,
+        pub calories_out: ::std::option::Option<crate::Number>,
         #[serde(
             rename = "caloriesOutUnestimated",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub calories_out_unestimated: ::std::option::Option<f64>,
+        pub calories_out_unestimated: ::std::option::Option<crate::Number>,
         #[serde(
             rename = "customHeartRateZones",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -703,7 +703,7 @@ points) and `activities-<resource>-intraday` (the dataset).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub distances: ::std::option::Option<::std::vec::Vec<ActivityDistance>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub elevation: ::std::option::Option<f64>,
+        pub elevation: ::std::option::Option<crate::Number>,
         #[serde(
             rename = "fairlyActiveMinutes",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -725,7 +725,7 @@ points) and `activities-<resource>-intraday` (the dataset).
             rename = "marginalCalories",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub marginal_calories: ::std::option::Option<f64>,
+        pub marginal_calories: ::std::option::Option<crate::Number>,
         ///Absent on days without heart-rate data.
         #[serde(
             rename = "restingHeartRate",
@@ -869,9 +869,9 @@ points) and `activities-<resource>-intraday` (the dataset).
         pub has_speed: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<u64>,
-        ///METs
+        ///METs, for activity types without levels.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub mets: ::std::option::Option<f64>,
+        pub mets: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(flatten)]
@@ -892,15 +892,15 @@ points) and `activities-<resource>-intraday` (the dataset).
             rename = "maxSpeedMPH",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub max_speed_mph: ::std::option::Option<f64>,
+        pub max_speed_mph: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub mets: ::std::option::Option<f64>,
+        pub mets: ::std::option::Option<crate::Number>,
         ///-1 when not applicable.
         #[serde(
             rename = "minSpeedMPH",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub min_speed_mph: ::std::option::Option<f64>,
+        pub min_speed_mph: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(flatten)]
@@ -1168,7 +1168,7 @@ can be missing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub unit: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub value: ::std::option::Option<f64>,
+        pub value: ::std::option::Option<crate::Number>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -1196,7 +1196,7 @@ can be missing.
         pub date: ::std::option::Option<::chrono::naive::NaiveDate>,
         ///Body fat in percent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub fat: ::std::option::Option<f64>,
+        pub fat: ::std::option::Option<crate::Number>,
         ///Unique per user only.
         #[serde(
             rename = "logId",
@@ -1246,7 +1246,7 @@ can be missing.
     pub struct BodyGoal {
         ///The target body fat in percent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub fat: ::std::option::Option<f64>,
+        pub fat: ::std::option::Option<crate::Number>,
         ///`LOSE`, `GAIN` or `MAINTAIN`.
         #[serde(
             rename = "goalType",
@@ -1262,16 +1262,16 @@ can be missing.
             rename = "startWeight",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub start_weight: ::std::option::Option<f64>,
+        pub start_weight: ::std::option::Option<crate::Number>,
         ///The target weight.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub weight: ::std::option::Option<f64>,
+        pub weight: ::std::option::Option<crate::Number>,
         ///Recommended weekly weight change to reach and keep the goal.
         #[serde(
             rename = "weightThreshold",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub weight_threshold: ::std::option::Option<f64>,
+        pub weight_threshold: ::std::option::Option<crate::Number>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -1696,7 +1696,7 @@ holding the daily points.
             rename = "breathingRate",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub breathing_rate: ::std::option::Option<f64>,
+        pub breathing_rate: ::std::option::Option<crate::Number>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -1880,11 +1880,11 @@ holding the daily points.
         )]
         pub activity_parent_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub calories: ::std::option::Option<f64>,
+        pub calories: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub distance: ::std::option::Option<f64>,
+        pub distance: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub duration: ::std::option::Option<u64>,
         #[serde(
@@ -1970,11 +1970,11 @@ holding the daily points.
         )]
         pub activity_parent_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub calories: ::std::option::Option<f64>,
+        pub calories: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub distance: ::std::option::Option<f64>,
+        pub distance: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub duration: ::std::option::Option<u64>,
         #[serde(
@@ -2042,9 +2042,9 @@ holding the daily points.
             rename = "caloriesOut",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub calories_out: ::std::option::Option<f64>,
+        pub calories_out: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub distance: ::std::option::Option<f64>,
+        pub distance: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub floors: ::std::option::Option<u32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2365,7 +2365,7 @@ holding the daily points.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub mets: ::std::option::Option<f64>,
+        pub mets: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(flatten)]
@@ -2412,12 +2412,12 @@ holding the daily points.
         pub brand: ::std::option::Option<::std::string::String>,
         ///Calories per default serving.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub calories: ::std::option::Option<f64>,
+        pub calories: ::std::option::Option<crate::Number>,
         #[serde(
             rename = "defaultServingSize",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub default_serving_size: ::std::option::Option<f64>,
+        pub default_serving_size: ::std::option::Option<crate::Number>,
         #[serde(
             rename = "defaultUnit",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2692,19 +2692,19 @@ holding the daily points.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct FoodLogSummary {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub calories: ::std::option::Option<f64>,
+        pub calories: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub carbs: ::std::option::Option<f64>,
+        pub carbs: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub fat: ::std::option::Option<f64>,
+        pub fat: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub fiber: ::std::option::Option<f64>,
+        pub fiber: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub protein: ::std::option::Option<f64>,
+        pub protein: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub sodium: ::std::option::Option<f64>,
+        pub sodium: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub water: ::std::option::Option<f64>,
+        pub water: ::std::option::Option<crate::Number>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -2717,17 +2717,17 @@ holding the daily points.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct FoodNutritionalValues {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub calories: ::std::option::Option<f64>,
+        pub calories: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub carbs: ::std::option::Option<f64>,
+        pub carbs: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub fat: ::std::option::Option<f64>,
+        pub fat: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub fiber: ::std::option::Option<f64>,
+        pub fiber: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub protein: ::std::option::Option<f64>,
+        pub protein: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub sodium: ::std::option::Option<f64>,
+        pub sodium: ::std::option::Option<crate::Number>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -2853,12 +2853,12 @@ holding the daily points.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct FoodServing {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub multiplier: ::std::option::Option<f64>,
+        pub multiplier: ::std::option::Option<crate::Number>,
         #[serde(
             rename = "servingSize",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub serving_size: ::std::option::Option<f64>,
+        pub serving_size: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub unit: ::std::option::Option<FoodUnit>,
         #[serde(
@@ -3239,7 +3239,7 @@ intraday time window have been seen with the zones beside `value` and
             rename = "caloriesOut",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub calories_out: ::std::option::Option<f64>,
+        pub calories_out: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub max: ::std::option::Option<u16>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3304,18 +3304,18 @@ intraday time window have been seen with the zones beside `value` and
     ///`HrvIntradayValue`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct HrvIntradayValue {
-        ///Share of usable beat intervals
+        ///Share of usable beat intervals, 0 to 1.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub coverage: ::std::option::Option<f64>,
+        pub coverage: ::std::option::Option<crate::Number>,
         ///Power in the high-frequency band.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub hf: ::std::option::Option<f64>,
+        pub hf: ::std::option::Option<crate::Number>,
         ///Power in the low-frequency band.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub lf: ::std::option::Option<f64>,
-        ///RMSSD of the window
+        pub lf: ::std::option::Option<crate::Number>,
+        ///RMSSD of the window, in milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub rmssd: ::std::option::Option<f64>,
+        pub rmssd: ::std::option::Option<crate::Number>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -3353,18 +3353,18 @@ intraday time window have been seen with the zones beside `value` and
     ///`HrvSummaryValue`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct HrvSummaryValue {
-        ///RMSSD over the main sleep
+        ///RMSSD over the main sleep, in milliseconds.
         #[serde(
             rename = "dailyRmssd",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub daily_rmssd: ::std::option::Option<f64>,
-        ///RMSSD over deep sleep
+        pub daily_rmssd: ::std::option::Option<crate::Number>,
+        ///RMSSD over deep sleep, in milliseconds.
         #[serde(
             rename = "deepRmssd",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub deep_rmssd: ::std::option::Option<f64>,
+        pub deep_rmssd: ::std::option::Option<crate::Number>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -3482,7 +3482,7 @@ intraday time window have been seen with the zones beside `value` and
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub algo_version: ::std::option::Option<::std::string::String>,
-        ///End of the irregular rhythm detection
+        ///End of the irregular rhythm detection, local time.
         #[serde(
             rename = "detectedTime",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -3554,7 +3554,7 @@ intraday time window have been seen with the zones beside `value` and
         pub data_time: ::std::option::Option<::std::string::String>,
         ///Beats per minute.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub value: ::std::option::Option<f64>,
+        pub value: ::std::option::Option<crate::Number>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -3608,7 +3608,7 @@ intraday time window have been seen with the zones beside `value` and
             rename = "step-summary",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub step_summary: ::std::option::Option<f64>,
+        pub step_summary: ::std::option::Option<crate::Number>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -3701,9 +3701,9 @@ intraday time window have been seen with the zones beside `value` and
     pub struct LifetimeBestDay {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub date: ::std::option::Option<::chrono::naive::NaiveDate>,
-        ///The best distance
+        ///The best distance, floors or steps.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub value: ::std::option::Option<f64>,
+        pub value: ::std::option::Option<crate::Number>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -3758,9 +3758,9 @@ intraday time window have been seen with the zones beside `value` and
             rename = "caloriesOut",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub calories_out: ::std::option::Option<f64>,
+        pub calories_out: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub distance: ::std::option::Option<f64>,
+        pub distance: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub floors: ::std::option::Option<u64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3877,11 +3877,11 @@ intraday time window have been seen with the zones beside `value` and
         pub activity_id: ::std::option::Option<u64>,
         ///-1 when not recorded.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub calories: ::std::option::Option<f64>,
+        pub calories: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub distance: ::std::option::Option<f64>,
+        pub distance: ::std::option::Option<crate::Number>,
         ///Milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub duration: ::std::option::Option<u64>,
@@ -3927,11 +3927,11 @@ intraday time window have been seen with the zones beside `value` and
         )]
         pub access_level: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub amount: ::std::option::Option<f64>,
+        pub amount: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub brand: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub calories: ::std::option::Option<f64>,
+        pub calories: ::std::option::Option<crate::Number>,
         ///In the frequent and recent food lists.
         #[serde(
             rename = "dateLastEaten",
@@ -4029,7 +4029,7 @@ intraday time window have been seen with the zones beside `value` and
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct MealFoodInput {
         ///Amount, `X.XX`, in the unit `unitId`.
-        pub amount: f64,
+        pub amount: crate::Number,
         #[serde(rename = "foodId")]
         pub food_id: u64,
         #[serde(rename = "unitId")]
@@ -4196,12 +4196,12 @@ intraday time window have been seen with the zones beside `value` and
         pub before_date: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub limit: ::std::option::Option<u32>,
-        ///URL of the next page
+        ///URL of the next page, or empty.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub next: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub offset: ::std::option::Option<u32>,
-        ///URL of the previous page
+        ///URL of the previous page, or empty.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub previous: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4390,7 +4390,7 @@ intraday time window have been seen with the zones beside `value` and
         )]
         pub glucose_unit: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub height: ::std::option::Option<f64>,
+        pub height: ::std::option::Option<crate::Number>,
         #[serde(
             rename = "heightUnit",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -4428,12 +4428,12 @@ intraday time window have been seen with the zones beside `value` and
             rename = "strideLengthRunning",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub stride_length_running: ::std::option::Option<f64>,
+        pub stride_length_running: ::std::option::Option<crate::Number>,
         #[serde(
             rename = "strideLengthWalking",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub stride_length_walking: ::std::option::Option<f64>,
+        pub stride_length_walking: ::std::option::Option<crate::Number>,
         #[serde(
             rename = "swimUnit",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -4444,7 +4444,7 @@ intraday time window have been seen with the zones beside `value` and
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub temperature_unit: ::std::option::Option<::std::string::String>,
-        ///IANA time-zone name
+        ///IANA time-zone name, for example `America/Los_Angeles`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -4463,7 +4463,7 @@ intraday time window have been seen with the zones beside `value` and
         )]
         pub water_unit_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub weight: ::std::option::Option<f64>,
+        pub weight: ::std::option::Option<crate::Number>,
         #[serde(
             rename = "weightUnit",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -4531,7 +4531,7 @@ intraday time window have been seen with the zones beside `value` and
         )]
         pub glucose_unit: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub height: ::std::option::Option<f64>,
+        pub height: ::std::option::Option<crate::Number>,
         #[serde(
             rename = "heightUnit",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -4561,12 +4561,12 @@ intraday time window have been seen with the zones beside `value` and
             rename = "strideLengthRunning",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub stride_length_running: ::std::option::Option<f64>,
+        pub stride_length_running: ::std::option::Option<crate::Number>,
         #[serde(
             rename = "strideLengthWalking",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub stride_length_walking: ::std::option::Option<f64>,
+        pub stride_length_walking: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -4894,7 +4894,7 @@ intraday time window have been seen with the zones beside `value` and
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub end_time: ::std::option::Option<crate::LocalDateTime>,
-        ///0 to 3; why stages are missing
+        ///0 to 3; why stages are missing, when they are.
         #[serde(
             rename = "infoCode",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -5166,7 +5166,7 @@ accepted too.
     pub struct Spo2Reading {
         pub minute: crate::LocalDateTime,
         ///Percent (5-minute exponentially moving average).
-        pub value: f64,
+        pub value: crate::Number,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -5216,15 +5216,15 @@ accepted too.
     ///`Spo2SummaryValue`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Spo2SummaryValue {
-        ///Mean of the one-minute values
+        ///Mean of the one-minute values, percent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub avg: ::std::option::Option<f64>,
+        pub avg: ::std::option::Option<crate::Number>,
         ///Percent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub max: ::std::option::Option<f64>,
+        pub max: ::std::option::Option<crate::Number>,
         ///Percent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub min: ::std::option::Option<f64>,
+        pub min: ::std::option::Option<crate::Number>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -5385,7 +5385,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         #[serde(rename = "dateTime")]
         pub date_time: crate::LocalDateTime,
         ///Degrees Celsius or Fahrenheit per `Accept-Language`.
-        pub value: f64,
+        pub value: crate::Number,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -5443,12 +5443,12 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
     ///`TempSkinValue`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TempSkinValue {
-        ///Difference from the user's baseline
+        ///Difference from the user's baseline, degrees Celsius or Fahrenheit.
         #[serde(
             rename = "nightlyRelative",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub nightly_relative: ::std::option::Option<f64>,
+        pub nightly_relative: ::std::option::Option<crate::Number>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -5696,7 +5696,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
     pub struct WaterGoal {
         ///Daily goal in the unit system of `Accept-Language`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub goal: ::std::option::Option<f64>,
+        pub goal: ::std::option::Option<crate::Number>,
         #[serde(
             rename = "startDate",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -5726,7 +5726,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct WaterLog {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub amount: ::std::option::Option<f64>,
+        pub amount: ::std::option::Option<crate::Number>,
         #[serde(
             rename = "logId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -5771,7 +5771,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
     pub struct WaterLogSummary {
         ///The day's total.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub water: ::std::option::Option<f64>,
+        pub water: ::std::option::Option<crate::Number>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -5843,12 +5843,12 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct WeightLog {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub bmi: ::std::option::Option<f64>,
+        pub bmi: ::std::option::Option<crate::Number>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub date: ::std::option::Option<::chrono::naive::NaiveDate>,
-        ///Body fat percentage
+        ///Body fat percentage, when measured.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub fat: ::std::option::Option<f64>,
+        pub fat: ::std::option::Option<crate::Number>,
         #[serde(
             rename = "logId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -5860,7 +5860,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub time: ::std::option::Option<crate::ClockTime>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub weight: ::std::option::Option<f64>,
+        pub weight: ::std::option::Option<crate::Number>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -6094,7 +6094,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             distance: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -6126,7 +6126,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn distance<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.distance = value
@@ -6353,7 +6353,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             calories: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             calories_link: ::std::result::Result<
@@ -6361,7 +6361,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             distance: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             distance_unit: ::std::result::Result<
@@ -6373,7 +6373,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             elevation_gain: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             heart_rate_link: ::std::result::Result<
@@ -6409,7 +6409,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             pace: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             source: ::std::result::Result<
@@ -6417,7 +6417,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             speed: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             start_time: ::std::result::Result<
@@ -6557,7 +6557,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn calories<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.calories = value
@@ -6581,7 +6581,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn distance<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.distance = value
@@ -6617,7 +6617,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn elevation_gain<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.elevation_gain = value
@@ -6741,7 +6741,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn pace<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.pace = value
@@ -6765,7 +6765,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn speed<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.speed = value
@@ -7512,23 +7512,23 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             activity_calories: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             calorie_estimation_mu: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             calories_bmr: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             calories_out: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             calories_out_unestimated: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             custom_heart_rate_zones: ::std::result::Result<
@@ -7540,7 +7540,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             elevation: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             fairly_active_minutes: ::std::result::Result<
@@ -7560,7 +7560,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             marginal_calories: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             resting_heart_rate: ::std::result::Result<
@@ -7629,7 +7629,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn activity_calories<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.activity_calories = value
@@ -7643,7 +7643,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn calorie_estimation_mu<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.calorie_estimation_mu = value
@@ -7657,7 +7657,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn calories_bmr<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.calories_bmr = value
@@ -7669,7 +7669,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn calories_out<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.calories_out = value
@@ -7681,7 +7681,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn calories_out_unestimated<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.calories_out_unestimated = value
@@ -7725,7 +7725,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn elevation<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.elevation = value
@@ -7793,7 +7793,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn marginal_calories<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.marginal_calories = value
@@ -7959,7 +7959,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             >,
             id: ::std::result::Result<::std::option::Option<u64>, ::std::string::String>,
             mets: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -8037,7 +8037,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn mets<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mets = value
@@ -8107,15 +8107,15 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         pub struct ActivityTypeLevel {
             id: ::std::result::Result<::std::option::Option<u64>, ::std::string::String>,
             max_speed_mph: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             mets: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             min_speed_mph: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -8152,7 +8152,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn max_speed_mph<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.max_speed_mph = value
@@ -8164,7 +8164,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn mets<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mets = value
@@ -8176,7 +8176,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn min_speed_mph<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.min_speed_mph = value
@@ -8923,7 +8923,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             value: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -9261,7 +9261,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
@@ -9424,7 +9424,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             fat: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             log_id: ::std::result::Result<
@@ -9473,7 +9473,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn fat<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.fat = value
@@ -9693,7 +9693,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         #[derive(Clone, Debug)]
         pub struct BodyGoal {
             fat: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             goal_type: ::std::result::Result<
@@ -9705,15 +9705,15 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             start_weight: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             weight: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             weight_threshold: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -9737,7 +9737,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         impl BodyGoal {
             pub fn fat<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.fat = value
@@ -9775,7 +9775,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn start_weight<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.start_weight = value
@@ -9787,7 +9787,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn weight<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.weight = value
@@ -9799,7 +9799,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn weight_threshold<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.weight_threshold = value
@@ -10364,7 +10364,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         #[derive(Clone, Debug)]
         pub struct BreathingRateValue {
             breathing_rate: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -10383,7 +10383,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         impl BreathingRateValue {
             pub fn breathing_rate<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.breathing_rate = value
@@ -10655,7 +10655,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             calories: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             description: ::std::result::Result<
@@ -10663,7 +10663,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             distance: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             duration: ::std::result::Result<
@@ -10777,7 +10777,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn calories<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.calories = value
@@ -10801,7 +10801,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn distance<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.distance = value
@@ -11016,7 +11016,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             calories: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             description: ::std::result::Result<
@@ -11024,7 +11024,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             distance: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             duration: ::std::result::Result<
@@ -11138,7 +11138,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn calories<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.calories = value
@@ -11162,7 +11162,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn distance<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.distance = value
@@ -11373,11 +11373,11 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             calories_out: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             distance: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             floors: ::std::result::Result<
@@ -11437,7 +11437,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn calories_out<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.calories_out = value
@@ -11449,7 +11449,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn distance<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.distance = value
@@ -12313,7 +12313,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             mets: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -12363,7 +12363,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn mets<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mets = value
@@ -12436,11 +12436,11 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             calories: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             default_serving_size: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             default_unit: ::std::result::Result<
@@ -12521,7 +12521,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn calories<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.calories = value
@@ -12533,7 +12533,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn default_serving_size<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.default_serving_size = value
@@ -13384,31 +13384,31 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         #[derive(Clone, Debug)]
         pub struct FoodLogSummary {
             calories: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             carbs: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             fat: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             fiber: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             protein: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             sodium: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             water: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -13433,7 +13433,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         impl FoodLogSummary {
             pub fn calories<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.calories = value
@@ -13445,7 +13445,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn carbs<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.carbs = value
@@ -13457,7 +13457,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn fat<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.fat = value
@@ -13469,7 +13469,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn fiber<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.fiber = value
@@ -13481,7 +13481,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn protein<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.protein = value
@@ -13493,7 +13493,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn sodium<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sodium = value
@@ -13505,7 +13505,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn water<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.water = value
@@ -13564,27 +13564,27 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         #[derive(Clone, Debug)]
         pub struct FoodNutritionalValues {
             calories: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             carbs: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             fat: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             fiber: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             protein: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             sodium: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -13608,7 +13608,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         impl FoodNutritionalValues {
             pub fn calories<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.calories = value
@@ -13620,7 +13620,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn carbs<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.carbs = value
@@ -13632,7 +13632,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn fat<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.fat = value
@@ -13644,7 +13644,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn fiber<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.fiber = value
@@ -13656,7 +13656,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn protein<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.protein = value
@@ -13668,7 +13668,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn sodium<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sodium = value
@@ -13962,11 +13962,11 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         #[derive(Clone, Debug)]
         pub struct FoodServing {
             multiplier: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             serving_size: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             unit: ::std::result::Result<
@@ -13996,7 +13996,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         impl FoodServing {
             pub fn multiplier<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.multiplier = value
@@ -14008,7 +14008,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn serving_size<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.serving_size = value
@@ -15074,7 +15074,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         #[derive(Clone, Debug)]
         pub struct HeartRateZone {
             calories_out: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             max: ::std::result::Result<
@@ -15113,7 +15113,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         impl HeartRateZone {
             pub fn calories_out<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.calories_out = value
@@ -15448,13 +15448,19 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         #[derive(Clone, Debug)]
         pub struct HrvIntradayValue {
             coverage: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
-            hf: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
-            lf: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            hf: ::std::result::Result<
+                ::std::option::Option<crate::Number>,
+                ::std::string::String,
+            >,
+            lf: ::std::result::Result<
+                ::std::option::Option<crate::Number>,
+                ::std::string::String,
+            >,
             rmssd: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -15476,7 +15482,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         impl HrvIntradayValue {
             pub fn coverage<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.coverage = value
@@ -15488,7 +15494,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn hf<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.hf = value
@@ -15498,7 +15504,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn lf<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.lf = value
@@ -15508,7 +15514,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn rmssd<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.rmssd = value
@@ -15706,11 +15712,11 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         #[derive(Clone, Debug)]
         pub struct HrvSummaryValue {
             daily_rmssd: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             deep_rmssd: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -15730,7 +15736,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         impl HrvSummaryValue {
             pub fn daily_rmssd<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.daily_rmssd = value
@@ -15742,7 +15748,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn deep_rmssd<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.deep_rmssd = value
@@ -16235,7 +16241,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             value: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -16267,7 +16273,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
@@ -16440,7 +16446,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             step_summary: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -16524,7 +16530,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn step_summary<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.step_summary = value
@@ -17026,7 +17032,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             value: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -17060,7 +17066,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
@@ -17308,11 +17314,11 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             calories_out: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             distance: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             floors: ::std::result::Result<
@@ -17355,7 +17361,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn calories_out<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.calories_out = value
@@ -17367,7 +17373,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn distance<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.distance = value
@@ -17540,7 +17546,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             calories: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             description: ::std::result::Result<
@@ -17548,7 +17554,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             distance: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             duration: ::std::result::Result<
@@ -17592,7 +17598,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn calories<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.calories = value
@@ -17616,7 +17622,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn distance<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.distance = value
@@ -17701,7 +17707,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             amount: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             brand: ::std::result::Result<
@@ -17709,7 +17715,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             calories: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             date_last_eaten: ::std::result::Result<
@@ -17778,7 +17784,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -17802,7 +17808,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn calories<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.calories = value
@@ -18182,7 +18188,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         }
         #[derive(Clone, Debug)]
         pub struct MealFoodInput {
-            amount: ::std::result::Result<f64, ::std::string::String>,
+            amount: ::std::result::Result<crate::Number, ::std::string::String>,
             food_id: ::std::result::Result<u64, ::std::string::String>,
             unit_id: ::std::result::Result<u64, ::std::string::String>,
         }
@@ -18198,7 +18204,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         impl MealFoodInput {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<f64>,
+                T: ::std::convert::TryInto<crate::Number>,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -18738,7 +18744,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             height: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             height_unit: ::std::result::Result<
@@ -18770,11 +18776,11 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             stride_length_running: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             stride_length_walking: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             swim_unit: ::std::result::Result<
@@ -18802,7 +18808,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             weight: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             weight_unit: ::std::result::Result<
@@ -19153,7 +19159,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn height<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.height = value
@@ -19255,7 +19261,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn stride_length_running<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.stride_length_running = value
@@ -19269,7 +19275,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn stride_length_walking<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.stride_length_walking = value
@@ -19361,7 +19367,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn weight<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.weight = value
@@ -19599,7 +19605,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             height: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             height_unit: ::std::result::Result<
@@ -19627,11 +19633,11 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             stride_length_running: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             stride_length_walking: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             timezone: ::std::result::Result<
@@ -19793,7 +19799,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn height<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.height = value
@@ -19883,7 +19889,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn stride_length_running<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.stride_length_running = value
@@ -19897,7 +19903,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn stride_length_walking<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.stride_length_walking = value
@@ -21563,7 +21569,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         #[derive(Clone, Debug)]
         pub struct Spo2Reading {
             minute: ::std::result::Result<crate::LocalDateTime, ::std::string::String>,
-            value: ::std::result::Result<f64, ::std::string::String>,
+            value: ::std::result::Result<crate::Number, ::std::string::String>,
             extra: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
@@ -21593,7 +21599,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<f64>,
+                T: ::std::convert::TryInto<crate::Number>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
@@ -21729,15 +21735,15 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         #[derive(Clone, Debug)]
         pub struct Spo2SummaryValue {
             avg: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             max: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             min: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -21758,7 +21764,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         impl Spo2SummaryValue {
             pub fn avg<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.avg = value
@@ -21770,7 +21776,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn max<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.max = value
@@ -21782,7 +21788,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn min<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.min = value
@@ -22052,7 +22058,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 crate::LocalDateTime,
                 ::std::string::String,
             >,
-            value: ::std::result::Result<f64, ::std::string::String>,
+            value: ::std::result::Result<crate::Number, ::std::string::String>,
             extra: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
@@ -22082,7 +22088,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<f64>,
+                T: ::std::convert::TryInto<crate::Number>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
@@ -22361,7 +22367,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         #[derive(Clone, Debug)]
         pub struct TempSkinValue {
             nightly_relative: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -22380,7 +22386,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         impl TempSkinValue {
             pub fn nightly_relative<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.nightly_relative = value
@@ -22905,7 +22911,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         #[derive(Clone, Debug)]
         pub struct WaterGoal {
             goal: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             start_date: ::std::result::Result<
@@ -22929,7 +22935,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         impl WaterGoal {
             pub fn goal<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.goal = value
@@ -23055,7 +23061,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         #[derive(Clone, Debug)]
         pub struct WaterLog {
             amount: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             log_id: ::std::result::Result<
@@ -23079,7 +23085,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         impl WaterLog {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -23288,7 +23294,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         #[derive(Clone, Debug)]
         pub struct WaterLogSummary {
             water: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -23307,7 +23313,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         impl WaterLogSummary {
             pub fn water<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.water = value
@@ -23354,7 +23360,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         #[derive(Clone, Debug)]
         pub struct WeightLog {
             bmi: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             date: ::std::result::Result<
@@ -23362,7 +23368,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             fat: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             log_id: ::std::result::Result<
@@ -23378,7 +23384,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
                 ::std::string::String,
             >,
             weight: ::std::result::Result<
-                ::std::option::Option<f64>,
+                ::std::option::Option<crate::Number>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -23403,7 +23409,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
         impl WeightLog {
             pub fn bmi<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.bmi = value
@@ -23429,7 +23435,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn fat<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.fat = value
@@ -23477,7 +23483,7 @@ notifications. Verify `X-Fitbit-Signature` on the raw bytes first
             }
             pub fn weight<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Number>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.weight = value
@@ -30399,7 +30405,7 @@ pub mod builder {
         activity_id: Result<Option<u64>, String>,
         activity_name: Result<Option<::std::string::String>, String>,
         date: Result<crate::FitbitDate, String>,
-        distance: Result<Option<f64>, String>,
+        distance: Result<Option<crate::Number>, String>,
         distance_unit: Result<Option<::std::string::String>, String>,
         duration_millis: Result<u64, String>,
         manual_calories: Result<Option<u32>, String>,
@@ -30472,12 +30478,14 @@ pub mod builder {
         }
         pub fn distance<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.distance = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for distance failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for distance failed".to_string()
+                });
             self
         }
         pub fn distance_unit<V>(mut self, value: V) -> Self
@@ -32355,7 +32363,7 @@ pub mod builder {
         user_id: Result<::std::string::String, String>,
         period: Result<types::ActivityGoalPeriod, String>,
         type_: Result<types::ActivityGoalType, String>,
-        value: Result<f64, String>,
+        value: Result<crate::Number, String>,
         accept_language: Result<Option<crate::UnitSystem>, String>,
         accept_locale: Result<Option<types::Locale>, String>,
     }
@@ -32407,11 +32415,13 @@ pub mod builder {
         }
         pub fn value<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.value = value
                 .try_into()
-                .map_err(|_| "conversion to `f64` for value failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for value failed".to_string()
+                });
             self
         }
         pub fn accept_language<V>(mut self, value: V) -> Self
@@ -36185,7 +36195,7 @@ pub mod builder {
         client: &'a super::Client,
         user_id: Result<::std::string::String, String>,
         date: Result<crate::FitbitDate, String>,
-        fat: Result<f64, String>,
+        fat: Result<crate::Number, String>,
         time: Result<Option<crate::ClockTime>, String>,
         accept_language: Result<Option<crate::UnitSystem>, String>,
         accept_locale: Result<Option<types::Locale>, String>,
@@ -36227,11 +36237,13 @@ pub mod builder {
         }
         pub fn fat<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.fat = value
                 .try_into()
-                .map_err(|_| "conversion to `f64` for fat failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for fat failed".to_string()
+                });
             self
         }
         pub fn time<V>(mut self, value: V) -> Self
@@ -36779,7 +36791,7 @@ pub mod builder {
     pub struct CreateBodyfatGoal<'a> {
         client: &'a super::Client,
         user_id: Result<::std::string::String, String>,
-        fat: Result<f64, String>,
+        fat: Result<crate::Number, String>,
         accept_language: Result<Option<crate::UnitSystem>, String>,
         accept_locale: Result<Option<types::Locale>, String>,
     }
@@ -36807,11 +36819,13 @@ pub mod builder {
         }
         pub fn fat<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.fat = value
                 .try_into()
-                .map_err(|_| "conversion to `f64` for fat failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for fat failed".to_string()
+                });
             self
         }
         pub fn accept_language<V>(mut self, value: V) -> Self
@@ -37004,7 +37018,7 @@ pub mod builder {
         user_id: Result<::std::string::String, String>,
         date: Result<crate::FitbitDate, String>,
         time: Result<Option<crate::ClockTime>, String>,
-        weight: Result<f64, String>,
+        weight: Result<crate::Number, String>,
         accept_language: Result<Option<crate::UnitSystem>, String>,
         accept_locale: Result<Option<types::Locale>, String>,
     }
@@ -37057,11 +37071,13 @@ pub mod builder {
         }
         pub fn weight<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.weight = value
                 .try_into()
-                .map_err(|_| "conversion to `f64` for weight failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for weight failed".to_string()
+                });
             self
         }
         pub fn accept_language<V>(mut self, value: V) -> Self
@@ -37599,8 +37615,8 @@ pub mod builder {
         client: &'a super::Client,
         user_id: Result<::std::string::String, String>,
         start_date: Result<crate::FitbitDate, String>,
-        start_weight: Result<f64, String>,
-        weight: Result<Option<f64>, String>,
+        start_weight: Result<crate::Number, String>,
+        weight: Result<Option<crate::Number>, String>,
         accept_language: Result<Option<crate::UnitSystem>, String>,
         accept_locale: Result<Option<types::Locale>, String>,
     }
@@ -37642,21 +37658,25 @@ pub mod builder {
         }
         pub fn start_weight<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.start_weight = value
                 .try_into()
-                .map_err(|_| "conversion to `f64` for start_weight failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for start_weight failed".to_string()
+                });
             self
         }
         pub fn weight<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.weight = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for weight failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for weight failed".to_string()
+                });
             self
         }
         pub fn accept_language<V>(mut self, value: V) -> Self
@@ -40220,42 +40240,42 @@ pub mod builder {
     pub struct CreateFood<'a> {
         client: &'a super::Client,
         user_id: Result<::std::string::String, String>,
-        biotin: Result<Option<f64>, String>,
-        calcium: Result<Option<f64>, String>,
+        biotin: Result<Option<crate::Number>, String>,
+        calcium: Result<Option<crate::Number>, String>,
         calories: Result<u32, String>,
-        calories_from_fat: Result<Option<f64>, String>,
-        cholesterol: Result<Option<f64>, String>,
-        copper: Result<Option<f64>, String>,
+        calories_from_fat: Result<Option<crate::Number>, String>,
+        cholesterol: Result<Option<crate::Number>, String>,
+        copper: Result<Option<crate::Number>, String>,
         default_food_measurement_unit_id: Result<u64, String>,
-        default_serving_size: Result<f64, String>,
+        default_serving_size: Result<crate::Number, String>,
         description: Result<::std::string::String, String>,
-        dietary_fiber: Result<Option<f64>, String>,
-        folic_acid: Result<Option<f64>, String>,
+        dietary_fiber: Result<Option<crate::Number>, String>,
+        folic_acid: Result<Option<crate::Number>, String>,
         form_type: Result<types::FoodFormType, String>,
-        iodine: Result<Option<f64>, String>,
-        iron: Result<Option<f64>, String>,
-        magnesium: Result<Option<f64>, String>,
+        iodine: Result<Option<crate::Number>, String>,
+        iron: Result<Option<crate::Number>, String>,
+        magnesium: Result<Option<crate::Number>, String>,
         name: Result<::std::string::String, String>,
-        niacin: Result<Option<f64>, String>,
-        pantothenic_acid: Result<Option<f64>, String>,
-        phosphorus: Result<Option<f64>, String>,
-        potassium: Result<Option<f64>, String>,
-        protein: Result<Option<f64>, String>,
-        riboflavin: Result<Option<f64>, String>,
-        saturated_fat: Result<Option<f64>, String>,
-        sodium: Result<Option<f64>, String>,
-        sugars: Result<Option<f64>, String>,
-        thiamin: Result<Option<f64>, String>,
-        total_carbohydrate: Result<Option<f64>, String>,
-        total_fat: Result<Option<f64>, String>,
-        trans_fat: Result<Option<f64>, String>,
-        vitamin_a: Result<Option<f64>, String>,
-        vitamin_b12: Result<Option<f64>, String>,
-        vitamin_b6: Result<Option<f64>, String>,
-        vitamin_c: Result<Option<f64>, String>,
-        vitamin_d: Result<Option<f64>, String>,
-        vitamin_e: Result<Option<f64>, String>,
-        zinc: Result<Option<f64>, String>,
+        niacin: Result<Option<crate::Number>, String>,
+        pantothenic_acid: Result<Option<crate::Number>, String>,
+        phosphorus: Result<Option<crate::Number>, String>,
+        potassium: Result<Option<crate::Number>, String>,
+        protein: Result<Option<crate::Number>, String>,
+        riboflavin: Result<Option<crate::Number>, String>,
+        saturated_fat: Result<Option<crate::Number>, String>,
+        sodium: Result<Option<crate::Number>, String>,
+        sugars: Result<Option<crate::Number>, String>,
+        thiamin: Result<Option<crate::Number>, String>,
+        total_carbohydrate: Result<Option<crate::Number>, String>,
+        total_fat: Result<Option<crate::Number>, String>,
+        trans_fat: Result<Option<crate::Number>, String>,
+        vitamin_a: Result<Option<crate::Number>, String>,
+        vitamin_b12: Result<Option<crate::Number>, String>,
+        vitamin_b6: Result<Option<crate::Number>, String>,
+        vitamin_c: Result<Option<crate::Number>, String>,
+        vitamin_d: Result<Option<crate::Number>, String>,
+        vitamin_e: Result<Option<crate::Number>, String>,
+        zinc: Result<Option<crate::Number>, String>,
         accept_language: Result<Option<crate::UnitSystem>, String>,
         accept_locale: Result<Option<types::Locale>, String>,
     }
@@ -40322,22 +40342,26 @@ pub mod builder {
         }
         pub fn biotin<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.biotin = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for biotin failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for biotin failed".to_string()
+                });
             self
         }
         pub fn calcium<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.calcium = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for calcium failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for calcium failed".to_string()
+                });
             self
         }
         pub fn calories<V>(mut self, value: V) -> Self
@@ -40351,34 +40375,39 @@ pub mod builder {
         }
         pub fn calories_from_fat<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.calories_from_fat = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `f64` for calories_from_fat failed".to_string()
+                    "conversion to `crate :: Number` for calories_from_fat failed"
+                        .to_string()
                 });
             self
         }
         pub fn cholesterol<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.cholesterol = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for cholesterol failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for cholesterol failed".to_string()
+                });
             self
         }
         pub fn copper<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.copper = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for copper failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for copper failed".to_string()
+                });
             self
         }
         pub fn default_food_measurement_unit_id<V>(mut self, value: V) -> Self
@@ -40395,12 +40424,13 @@ pub mod builder {
         }
         pub fn default_serving_size<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.default_serving_size = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `f64` for default_serving_size failed".to_string()
+                    "conversion to `crate :: Number` for default_serving_size failed"
+                        .to_string()
                 });
             self
         }
@@ -40418,22 +40448,27 @@ pub mod builder {
         }
         pub fn dietary_fiber<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.dietary_fiber = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for dietary_fiber failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for dietary_fiber failed"
+                        .to_string()
+                });
             self
         }
         pub fn folic_acid<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.folic_acid = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for folic_acid failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for folic_acid failed".to_string()
+                });
             self
         }
         pub fn form_type<V>(mut self, value: V) -> Self
@@ -40449,32 +40484,38 @@ pub mod builder {
         }
         pub fn iodine<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.iodine = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for iodine failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for iodine failed".to_string()
+                });
             self
         }
         pub fn iron<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.iron = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for iron failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for iron failed".to_string()
+                });
             self
         }
         pub fn magnesium<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.magnesium = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for magnesium failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for magnesium failed".to_string()
+                });
             self
         }
         pub fn name<V>(mut self, value: V) -> Self
@@ -40491,206 +40532,245 @@ pub mod builder {
         }
         pub fn niacin<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.niacin = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for niacin failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for niacin failed".to_string()
+                });
             self
         }
         pub fn pantothenic_acid<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.pantothenic_acid = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `f64` for pantothenic_acid failed".to_string()
+                    "conversion to `crate :: Number` for pantothenic_acid failed"
+                        .to_string()
                 });
             self
         }
         pub fn phosphorus<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.phosphorus = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for phosphorus failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for phosphorus failed".to_string()
+                });
             self
         }
         pub fn potassium<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.potassium = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for potassium failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for potassium failed".to_string()
+                });
             self
         }
         pub fn protein<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.protein = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for protein failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for protein failed".to_string()
+                });
             self
         }
         pub fn riboflavin<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.riboflavin = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for riboflavin failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for riboflavin failed".to_string()
+                });
             self
         }
         pub fn saturated_fat<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.saturated_fat = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for saturated_fat failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for saturated_fat failed"
+                        .to_string()
+                });
             self
         }
         pub fn sodium<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.sodium = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for sodium failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for sodium failed".to_string()
+                });
             self
         }
         pub fn sugars<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.sugars = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for sugars failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for sugars failed".to_string()
+                });
             self
         }
         pub fn thiamin<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.thiamin = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for thiamin failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for thiamin failed".to_string()
+                });
             self
         }
         pub fn total_carbohydrate<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.total_carbohydrate = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `f64` for total_carbohydrate failed".to_string()
+                    "conversion to `crate :: Number` for total_carbohydrate failed"
+                        .to_string()
                 });
             self
         }
         pub fn total_fat<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.total_fat = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for total_fat failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for total_fat failed".to_string()
+                });
             self
         }
         pub fn trans_fat<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.trans_fat = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for trans_fat failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for trans_fat failed".to_string()
+                });
             self
         }
         pub fn vitamin_a<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.vitamin_a = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for vitamin_a failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for vitamin_a failed".to_string()
+                });
             self
         }
         pub fn vitamin_b12<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.vitamin_b12 = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for vitamin_b12 failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for vitamin_b12 failed".to_string()
+                });
             self
         }
         pub fn vitamin_b6<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.vitamin_b6 = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for vitamin_b6 failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for vitamin_b6 failed".to_string()
+                });
             self
         }
         pub fn vitamin_c<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.vitamin_c = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for vitamin_c failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for vitamin_c failed".to_string()
+                });
             self
         }
         pub fn vitamin_d<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.vitamin_d = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for vitamin_d failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for vitamin_d failed".to_string()
+                });
             self
         }
         pub fn vitamin_e<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.vitamin_e = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for vitamin_e failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for vitamin_e failed".to_string()
+                });
             self
         }
         pub fn zinc<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.zinc = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for zinc failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for zinc failed".to_string()
+                });
             self
         }
         pub fn accept_language<V>(mut self, value: V) -> Self
@@ -40925,45 +41005,45 @@ pub mod builder {
     pub struct CreateFoodLog<'a> {
         client: &'a super::Client,
         user_id: Result<::std::string::String, String>,
-        amount: Result<f64, String>,
-        biotin: Result<Option<f64>, String>,
+        amount: Result<crate::Number, String>,
+        biotin: Result<Option<crate::Number>, String>,
         brand_name: Result<Option<::std::string::String>, String>,
-        calcium: Result<Option<f64>, String>,
+        calcium: Result<Option<crate::Number>, String>,
         calories: Result<Option<u32>, String>,
-        calories_from_fat: Result<Option<f64>, String>,
-        cholesterol: Result<Option<f64>, String>,
-        copper: Result<Option<f64>, String>,
+        calories_from_fat: Result<Option<crate::Number>, String>,
+        cholesterol: Result<Option<crate::Number>, String>,
+        copper: Result<Option<crate::Number>, String>,
         date: Result<crate::FitbitDate, String>,
-        dietary_fiber: Result<Option<f64>, String>,
+        dietary_fiber: Result<Option<crate::Number>, String>,
         favorite: Result<Option<bool>, String>,
-        folic_acid: Result<Option<f64>, String>,
+        folic_acid: Result<Option<crate::Number>, String>,
         food_id: Result<Option<u64>, String>,
         food_name: Result<Option<::std::string::String>, String>,
-        iodine: Result<Option<f64>, String>,
-        iron: Result<Option<f64>, String>,
-        magnesium: Result<Option<f64>, String>,
+        iodine: Result<Option<crate::Number>, String>,
+        iron: Result<Option<crate::Number>, String>,
+        magnesium: Result<Option<crate::Number>, String>,
         meal_type_id: Result<u8, String>,
-        niacin: Result<Option<f64>, String>,
-        pantothenic_acid: Result<Option<f64>, String>,
-        phosphorus: Result<Option<f64>, String>,
-        potassium: Result<Option<f64>, String>,
-        protein: Result<Option<f64>, String>,
-        riboflavin: Result<Option<f64>, String>,
-        saturated_fat: Result<Option<f64>, String>,
-        sodium: Result<Option<f64>, String>,
-        sugars: Result<Option<f64>, String>,
-        thiamin: Result<Option<f64>, String>,
-        total_carbohydrate: Result<Option<f64>, String>,
-        total_fat: Result<Option<f64>, String>,
-        trans_fat: Result<Option<f64>, String>,
+        niacin: Result<Option<crate::Number>, String>,
+        pantothenic_acid: Result<Option<crate::Number>, String>,
+        phosphorus: Result<Option<crate::Number>, String>,
+        potassium: Result<Option<crate::Number>, String>,
+        protein: Result<Option<crate::Number>, String>,
+        riboflavin: Result<Option<crate::Number>, String>,
+        saturated_fat: Result<Option<crate::Number>, String>,
+        sodium: Result<Option<crate::Number>, String>,
+        sugars: Result<Option<crate::Number>, String>,
+        thiamin: Result<Option<crate::Number>, String>,
+        total_carbohydrate: Result<Option<crate::Number>, String>,
+        total_fat: Result<Option<crate::Number>, String>,
+        trans_fat: Result<Option<crate::Number>, String>,
         unit_id: Result<u64, String>,
-        vitamin_a: Result<Option<f64>, String>,
-        vitamin_b12: Result<Option<f64>, String>,
-        vitamin_b6: Result<Option<f64>, String>,
-        vitamin_c: Result<Option<f64>, String>,
-        vitamin_d: Result<Option<f64>, String>,
-        vitamin_e: Result<Option<f64>, String>,
-        zinc: Result<Option<f64>, String>,
+        vitamin_a: Result<Option<crate::Number>, String>,
+        vitamin_b12: Result<Option<crate::Number>, String>,
+        vitamin_b6: Result<Option<crate::Number>, String>,
+        vitamin_c: Result<Option<crate::Number>, String>,
+        vitamin_d: Result<Option<crate::Number>, String>,
+        vitamin_e: Result<Option<crate::Number>, String>,
+        zinc: Result<Option<crate::Number>, String>,
         accept_language: Result<Option<crate::UnitSystem>, String>,
         accept_locale: Result<Option<types::Locale>, String>,
     }
@@ -41029,21 +41109,25 @@ pub mod builder {
         }
         pub fn amount<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.amount = value
                 .try_into()
-                .map_err(|_| "conversion to `f64` for amount failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for amount failed".to_string()
+                });
             self
         }
         pub fn biotin<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.biotin = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for biotin failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for biotin failed".to_string()
+                });
             self
         }
         pub fn brand_name<V>(mut self, value: V) -> Self
@@ -41061,12 +41145,14 @@ pub mod builder {
         }
         pub fn calcium<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.calcium = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for calcium failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for calcium failed".to_string()
+                });
             self
         }
         pub fn calories<V>(mut self, value: V) -> Self
@@ -41081,34 +41167,39 @@ pub mod builder {
         }
         pub fn calories_from_fat<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.calories_from_fat = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `f64` for calories_from_fat failed".to_string()
+                    "conversion to `crate :: Number` for calories_from_fat failed"
+                        .to_string()
                 });
             self
         }
         pub fn cholesterol<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.cholesterol = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for cholesterol failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for cholesterol failed".to_string()
+                });
             self
         }
         pub fn copper<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.copper = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for copper failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for copper failed".to_string()
+                });
             self
         }
         pub fn date<V>(mut self, value: V) -> Self
@@ -41124,12 +41215,15 @@ pub mod builder {
         }
         pub fn dietary_fiber<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.dietary_fiber = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for dietary_fiber failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for dietary_fiber failed"
+                        .to_string()
+                });
             self
         }
         pub fn favorite<V>(mut self, value: V) -> Self
@@ -41144,12 +41238,14 @@ pub mod builder {
         }
         pub fn folic_acid<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.folic_acid = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for folic_acid failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for folic_acid failed".to_string()
+                });
             self
         }
         pub fn food_id<V>(mut self, value: V) -> Self
@@ -41177,32 +41273,38 @@ pub mod builder {
         }
         pub fn iodine<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.iodine = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for iodine failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for iodine failed".to_string()
+                });
             self
         }
         pub fn iron<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.iron = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for iron failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for iron failed".to_string()
+                });
             self
         }
         pub fn magnesium<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.magnesium = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for magnesium failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for magnesium failed".to_string()
+                });
             self
         }
         pub fn meal_type_id<V>(mut self, value: V) -> Self
@@ -41216,136 +41318,161 @@ pub mod builder {
         }
         pub fn niacin<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.niacin = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for niacin failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for niacin failed".to_string()
+                });
             self
         }
         pub fn pantothenic_acid<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.pantothenic_acid = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `f64` for pantothenic_acid failed".to_string()
+                    "conversion to `crate :: Number` for pantothenic_acid failed"
+                        .to_string()
                 });
             self
         }
         pub fn phosphorus<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.phosphorus = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for phosphorus failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for phosphorus failed".to_string()
+                });
             self
         }
         pub fn potassium<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.potassium = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for potassium failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for potassium failed".to_string()
+                });
             self
         }
         pub fn protein<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.protein = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for protein failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for protein failed".to_string()
+                });
             self
         }
         pub fn riboflavin<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.riboflavin = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for riboflavin failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for riboflavin failed".to_string()
+                });
             self
         }
         pub fn saturated_fat<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.saturated_fat = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for saturated_fat failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for saturated_fat failed"
+                        .to_string()
+                });
             self
         }
         pub fn sodium<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.sodium = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for sodium failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for sodium failed".to_string()
+                });
             self
         }
         pub fn sugars<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.sugars = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for sugars failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for sugars failed".to_string()
+                });
             self
         }
         pub fn thiamin<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.thiamin = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for thiamin failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for thiamin failed".to_string()
+                });
             self
         }
         pub fn total_carbohydrate<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.total_carbohydrate = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `f64` for total_carbohydrate failed".to_string()
+                    "conversion to `crate :: Number` for total_carbohydrate failed"
+                        .to_string()
                 });
             self
         }
         pub fn total_fat<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.total_fat = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for total_fat failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for total_fat failed".to_string()
+                });
             self
         }
         pub fn trans_fat<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.trans_fat = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for trans_fat failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for trans_fat failed".to_string()
+                });
             self
         }
         pub fn unit_id<V>(mut self, value: V) -> Self
@@ -41359,72 +41486,86 @@ pub mod builder {
         }
         pub fn vitamin_a<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.vitamin_a = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for vitamin_a failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for vitamin_a failed".to_string()
+                });
             self
         }
         pub fn vitamin_b12<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.vitamin_b12 = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for vitamin_b12 failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for vitamin_b12 failed".to_string()
+                });
             self
         }
         pub fn vitamin_b6<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.vitamin_b6 = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for vitamin_b6 failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for vitamin_b6 failed".to_string()
+                });
             self
         }
         pub fn vitamin_c<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.vitamin_c = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for vitamin_c failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for vitamin_c failed".to_string()
+                });
             self
         }
         pub fn vitamin_d<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.vitamin_d = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for vitamin_d failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for vitamin_d failed".to_string()
+                });
             self
         }
         pub fn vitamin_e<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.vitamin_e = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for vitamin_e failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for vitamin_e failed".to_string()
+                });
             self
         }
         pub fn zinc<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.zinc = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for zinc failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for zinc failed".to_string()
+                });
             self
         }
         pub fn accept_language<V>(mut self, value: V) -> Self
@@ -42591,7 +42732,7 @@ pub mod builder {
     pub struct CreateWaterLog<'a> {
         client: &'a super::Client,
         user_id: Result<::std::string::String, String>,
-        amount: Result<f64, String>,
+        amount: Result<crate::Number, String>,
         date: Result<crate::FitbitDate, String>,
         unit: Result<Option<types::WaterUnit>, String>,
         accept_language: Result<Option<crate::UnitSystem>, String>,
@@ -42623,11 +42764,13 @@ pub mod builder {
         }
         pub fn amount<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.amount = value
                 .try_into()
-                .map_err(|_| "conversion to `f64` for amount failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for amount failed".to_string()
+                });
             self
         }
         pub fn date<V>(mut self, value: V) -> Self
@@ -43006,7 +43149,7 @@ pub mod builder {
     pub struct CreateWaterGoal<'a> {
         client: &'a super::Client,
         user_id: Result<::std::string::String, String>,
-        target: Result<f64, String>,
+        target: Result<crate::Number, String>,
         accept_language: Result<Option<crate::UnitSystem>, String>,
         accept_locale: Result<Option<types::Locale>, String>,
     }
@@ -43034,11 +43177,13 @@ pub mod builder {
         }
         pub fn target<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.target = value
                 .try_into()
-                .map_err(|_| "conversion to `f64` for target failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for target failed".to_string()
+                });
             self
         }
         pub fn accept_language<V>(mut self, value: V) -> Self
@@ -43139,7 +43284,7 @@ pub mod builder {
         client: &'a super::Client,
         user_id: Result<::std::string::String, String>,
         water_log_id: Result<u64, String>,
-        amount: Result<f64, String>,
+        amount: Result<crate::Number, String>,
         unit: Result<Option<types::WaterUnit>, String>,
         accept_language: Result<Option<crate::UnitSystem>, String>,
         accept_locale: Result<Option<types::Locale>, String>,
@@ -43179,11 +43324,13 @@ pub mod builder {
         }
         pub fn amount<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.amount = value
                 .try_into()
-                .map_err(|_| "conversion to `f64` for amount failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for amount failed".to_string()
+                });
             self
         }
         pub fn unit<V>(mut self, value: V) -> Self
@@ -43396,7 +43543,7 @@ pub mod builder {
         client: &'a super::Client,
         user_id: Result<::std::string::String, String>,
         food_log_id: Result<u64, String>,
-        amount: Result<Option<f64>, String>,
+        amount: Result<Option<crate::Number>, String>,
         calories: Result<Option<u32>, String>,
         meal_type_id: Result<u8, String>,
         unit_id: Result<Option<u64>, String>,
@@ -43440,12 +43587,14 @@ pub mod builder {
         }
         pub fn amount<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<crate::Number>,
         {
             self.amount = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for amount failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: Number` for amount failed".to_string()
+                });
             self
         }
         pub fn calories<V>(mut self, value: V) -> Self

@@ -198,12 +198,40 @@ impl Client {
         })
     }
 
+    /// Every item of a paged list, starting with a first page the caller
+    /// already has (from the generated call, with its own parameters) and
+    /// following `pagination.next` as [`Client::activity_logs`] does: on this
+    /// client's base URL only, stopping with an error if a link loops back.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// use fitbit_api::prelude::*;
+    /// use fitbit_api::types::SortOrder;
+    ///
+    /// # async fn run(client: fitbit_api::Client) -> Result<(), fitbit_api::Error> {
+    /// let first = client.get_sleep_log_list().after_date("2024-01-01").sort(SortOrder::Asc)
+    ///     .limit(100).offset(0u32).send().await?.into_inner();
+    /// let every_log: Vec<_> = client.items_from(first).try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn items_from<P: Page>(&self, first_page: P) -> ItemStream<'static, P::Item> {
+        self.paged_from(std::future::ready(Ok(first_page)))
+    }
+
     /// Turns a first page (from the generated call) into a stream of items
     /// that fetches each following page when the previous one is used up.
     fn paged<P, F>(&self, first: F) -> ItemStream<'static, P::Item>
     where
         P: Page,
         F: Future<Output = Result<ResponseValue<P>, RawError>> + Send + 'static,
+    {
+        self.paged_from(async move { first.await.map(ResponseValue::into_inner).map_err(Error::from) })
+    }
+
+    fn paged_from<P, F>(&self, first: F) -> ItemStream<'static, P::Item>
+    where
+        P: Page,
+        F: Future<Output = Result<P, Error>> + Send + 'static,
     {
         let client = self.clone();
         enum Cursor<F> {
@@ -230,7 +258,7 @@ impl Client {
                             ),
                         });
                     }
-                    Cursor::First(first) => first.await?.into_inner(),
+                    Cursor::First(first) => first.await?,
                     Cursor::Next(url) => client.fetch_page(&url).await?,
                 };
                 let cursor = match page.next_page() {

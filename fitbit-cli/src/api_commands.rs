@@ -69,6 +69,18 @@ pub(crate) fn json_output<T: Serialize>(value: T) -> Result<Output, Error> {
     })
 }
 
+/// `--all` on a paged list: the first page's items and those of every page
+/// after it (`pagination.next`, followed on the client's own host), in order,
+/// as one JSON array.
+pub(crate) async fn paged_output<P>(client: &Client, first: P) -> Result<Output, Error>
+where
+    P: fitbit_api::Page,
+    P::Item: Serialize,
+{
+    let items: Vec<P::Item> = client.items_from(first).try_collect().await?;
+    json_output(items)
+}
+
 /// Collects a raw body.
 pub(crate) async fn bytes_output(stream: ByteStream) -> Result<Output, Error> {
     let chunks: Vec<bytes::Bytes> =

@@ -4,7 +4,8 @@
 use fitbit_api::prelude::*;
 use futures::future::BoxFuture;
 use crate::api_commands::{
-    Area, Operation, Output, body_from_json_flag, bytes_output, json_output, parse_body,
+    Area, Operation, Output, body_from_json_flag, bytes_output, json_output,
+    paged_output, parse_body,
 };
 /// Every API area with its operations, in the spec's tag order.
 pub(crate) static AREAS: &[Area] = &[
@@ -2215,10 +2216,10 @@ fn create_food_log_command() -> clap::Command {
                 .long("meal-type-id")
                 .value_name("MEALTYPEID")
                 .help(
-                    "The meal, 1 to 7: 1 breakfast, 2 morning snack, 3 lunch, 4 afternoon snack, 5 dinner, 7 anytime. 6 (evening snack) is accepted but undocumented. 0 is not a meal. (0 to 7)",
+                    "The meal, 1 to 7: 1 breakfast, 2 morning snack, 3 lunch, 4 afternoon snack, 5 dinner, 7 anytime. 6 (evening snack) is accepted but undocumented. 0 is not a meal. (1 to 7)",
                 )
                 .required(true)
-                .value_parser(clap::value_parser!(u8).range(0..=7)),
+                .value_parser(clap::value_parser!(u8).range(1..=7)),
         )
         .arg(
             clap::Arg::new("unit-id")
@@ -4838,9 +4839,9 @@ fn get_activity_log_list_command() -> clap::Command {
             clap::Arg::new("limit")
                 .long("limit")
                 .value_name("LIMIT")
-                .help("Page size, 1 to 100. (0 to 100)")
+                .help("Page size, 1 to 100. (1 to 100)")
                 .required(true)
-                .value_parser(clap::value_parser!(u8).range(0..=100)),
+                .value_parser(clap::value_parser!(u8).range(1..=100)),
         )
         .arg(
             clap::Arg::new("offset")
@@ -4885,6 +4886,14 @@ fn get_activity_log_list_command() -> clap::Command {
                     ]),
                 ),
         )
+        .arg(
+            clap::Arg::new("all")
+                .long("all")
+                .action(clap::ArgAction::SetTrue)
+                .help(
+                    "Follow `pagination.next` (on the same host as the first page) and print the items of every page, in order, as one JSON array.",
+                ),
+        )
 }
 fn get_activity_log_list_run<'a>(
     client: &'a fitbit_api::Client,
@@ -4917,7 +4926,12 @@ fn get_activity_log_list_run<'a>(
         if let Some(value) = matches.get_one::<String>("accept-locale") {
             request = request.accept_locale(value.as_str());
         }
-        json_output(request.send().await?.into_inner())
+        let first = request.send().await?.into_inner();
+        if matches.get_flag("all") {
+            paged_output(client, first).await
+        } else {
+            json_output(first)
+        }
     })
 }
 fn get_activity_tcx_command() -> clap::Command {
@@ -7406,9 +7420,9 @@ fn get_ecg_log_list_command() -> clap::Command {
             clap::Arg::new("limit")
                 .long("limit")
                 .value_name("LIMIT")
-                .help("Page size, 1 to 10. (0 to 10)")
+                .help("Page size, 1 to 10. (1 to 10)")
                 .required(true)
-                .value_parser(clap::value_parser!(u8).range(0..=10)),
+                .value_parser(clap::value_parser!(u8).range(1..=10)),
         )
         .arg(
             clap::Arg::new("offset")
@@ -7453,6 +7467,14 @@ fn get_ecg_log_list_command() -> clap::Command {
                     ]),
                 ),
         )
+        .arg(
+            clap::Arg::new("all")
+                .long("all")
+                .action(clap::ArgAction::SetTrue)
+                .help(
+                    "Follow `pagination.next` (on the same host as the first page) and print the items of every page, in order, as one JSON array.",
+                ),
+        )
 }
 fn get_ecg_log_list_run<'a>(
     client: &'a fitbit_api::Client,
@@ -7485,7 +7507,12 @@ fn get_ecg_log_list_run<'a>(
         if let Some(value) = matches.get_one::<String>("accept-locale") {
             request = request.accept_locale(value.as_str());
         }
-        json_output(request.send().await?.into_inner())
+        let first = request.send().await?.into_inner();
+        if matches.get_flag("all") {
+            paged_output(client, first).await
+        } else {
+            json_output(first)
+        }
     })
 }
 fn get_favorite_activities_command() -> clap::Command {
@@ -9407,9 +9434,9 @@ fn get_irn_alerts_list_command() -> clap::Command {
             clap::Arg::new("limit")
                 .long("limit")
                 .value_name("LIMIT")
-                .help("Page size, 1 to 10. (0 to 10)")
+                .help("Page size, 1 to 10. (1 to 10)")
                 .required(true)
-                .value_parser(clap::value_parser!(u8).range(0..=10)),
+                .value_parser(clap::value_parser!(u8).range(1..=10)),
         )
         .arg(
             clap::Arg::new("offset")
@@ -9454,6 +9481,14 @@ fn get_irn_alerts_list_command() -> clap::Command {
                     ]),
                 ),
         )
+        .arg(
+            clap::Arg::new("all")
+                .long("all")
+                .action(clap::ArgAction::SetTrue)
+                .help(
+                    "Follow `pagination.next` (on the same host as the first page) and print the items of every page, in order, as one JSON array.",
+                ),
+        )
 }
 fn get_irn_alerts_list_run<'a>(
     client: &'a fitbit_api::Client,
@@ -9486,7 +9521,12 @@ fn get_irn_alerts_list_run<'a>(
         if let Some(value) = matches.get_one::<String>("accept-locale") {
             request = request.accept_locale(value.as_str());
         }
-        json_output(request.send().await?.into_inner())
+        let first = request.send().await?.into_inner();
+        if matches.get_flag("all") {
+            paged_output(client, first).await
+        } else {
+            json_output(first)
+        }
     })
 }
 fn get_irn_profile_command() -> clap::Command {
@@ -10533,9 +10573,9 @@ fn get_sleep_log_list_command() -> clap::Command {
             clap::Arg::new("limit")
                 .long("limit")
                 .value_name("LIMIT")
-                .help("Page size, 1 to 100. (0 to 100)")
+                .help("Page size, 1 to 100. (1 to 100)")
                 .required(true)
-                .value_parser(clap::value_parser!(u8).range(0..=100)),
+                .value_parser(clap::value_parser!(u8).range(1..=100)),
         )
         .arg(
             clap::Arg::new("offset")
@@ -10580,6 +10620,14 @@ fn get_sleep_log_list_command() -> clap::Command {
                     ]),
                 ),
         )
+        .arg(
+            clap::Arg::new("all")
+                .long("all")
+                .action(clap::ArgAction::SetTrue)
+                .help(
+                    "Follow `pagination.next` (on the same host as the first page) and print the items of every page, in order, as one JSON array.",
+                ),
+        )
 }
 fn get_sleep_log_list_run<'a>(
     client: &'a fitbit_api::Client,
@@ -10612,7 +10660,12 @@ fn get_sleep_log_list_run<'a>(
         if let Some(value) = matches.get_one::<String>("accept-locale") {
             request = request.accept_locale(value.as_str());
         }
-        json_output(request.send().await?.into_inner())
+        let first = request.send().await?.into_inner();
+        if matches.get_flag("all") {
+            paged_output(client, first).await
+        } else {
+            json_output(first)
+        }
     })
 }
 fn get_spo2_intraday_by_date_command() -> clap::Command {
@@ -12544,10 +12597,10 @@ fn update_food_log_command() -> clap::Command {
                 .long("meal-type-id")
                 .value_name("MEALTYPEID")
                 .help(
-                    "The meal, 1 to 7: 1 breakfast, 2 morning snack, 3 lunch, 4 afternoon snack, 5 dinner, 7 anytime. 6 (evening snack) is accepted but undocumented. 0 is not a meal. (0 to 7)",
+                    "The meal, 1 to 7: 1 breakfast, 2 morning snack, 3 lunch, 4 afternoon snack, 5 dinner, 7 anytime. 6 (evening snack) is accepted but undocumented. 0 is not a meal. (1 to 7)",
                 )
                 .required(true)
-                .value_parser(clap::value_parser!(u8).range(0..=7)),
+                .value_parser(clap::value_parser!(u8).range(1..=7)),
         )
         .arg(
             clap::Arg::new("unit-id")

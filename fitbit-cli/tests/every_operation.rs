@@ -193,3 +193,148 @@ async fn a_retired_operation_names_its_replacement() {
     assert_eq!(row["data_types"], serde_json::json!(["sleep"]));
     assert_eq!(row["coverage"], "partial");
 }
+
+/// Integer flags take the spec's `minimum`..`maximum`: `--limit` is 1 to 100
+/// on the activity log list (0 was accepted while the help said "1 to 100"),
+/// 1 to 10 on the ECG list, and `--meal-type-id` 1 to 7. Refused before any
+/// request is made, with clap's usage error (exit 2).
+#[tokio::test]
+async fn integer_flags_keep_to_the_spec_range() {
+    let list = [
+        "activity",
+        "get-activity-log-list",
+        "--before-date",
+        "2024-01-31",
+        "--sort",
+        "desc",
+        "--offset",
+        "0",
+    ];
+    let ecg = [
+        "electrocardiogram",
+        "get-ecg-log-list",
+        "--before-date",
+        "2024-01-31",
+        "--sort",
+        "desc",
+        "--offset",
+        "0",
+    ];
+    let cases: [(&[&str], &str, bool); 6] = [
+        (&list, "0", false),
+        (&list, "101", false),
+        (&list, "100", true),
+        (&ecg, "11", false),
+        (&ecg, "0", false),
+        (&ecg, "10", true),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let missing_tokens = dir.path().join("no-credentials.json");
+    for (command, limit, accepted) in cases {
+        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_fitbit"))
+            // No tokens and nothing listening: an accepted value fails later, for that.
+            .args(["--api-url", "http://127.0.0.1:9"])
+            .arg("--token-file")
+            .arg(&missing_tokens)
+            .args(command)
+            .args(["--limit", limit])
+            .env_remove("FITBIT_CLIENT_SECRET")
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .expect("fitbit runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let refused = output.status.code() == Some(2) && stderr.contains("--limit");
+        assert_eq!(refused, !accepted, "{command:?} --limit {limit}: {:?}\n{stderr}", output.status);
+        if !accepted {
+            assert!(stderr.contains("is not in 1..="), "{stderr}");
+        }
+    }
+}
+
+/// `--all` on a paged list follows `pagination.next` on the API host the CLI
+/// was given (the link names another host, which is never contacted) and
+/// prints the items of every page in order, as one JSON array.
+#[tokio::test]
+async fn all_follows_every_page_on_the_same_host() {
+    let server = MockServer::start_async().await;
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = token_file(&dir).await;
+    let page = |offset: u32, items: serde_json::Value, next: &str| {
+        serde_json::json!({
+            "activities": items,
+            "pagination": {"afterDate": "2024-01-01", "limit": 2, "next": next, "offset": offset, "previous": "", "sort": "asc"}
+        })
+    };
+    let next = |offset: u32| {
+        format!(
+            "https://elsewhere.example/1/user/-/activities/list.json?afterDate=2024-01-01&sort=asc&limit=2&offset={offset}"
+        )
+    };
+    let mut mocks = Vec::new();
+    let pages = [
+        (
+            0,
+            serde_json::json!([{"logId": 1, "activityName": "Walk"}, {"logId": 2, "activityName": "Run"}]),
+            next(2),
+        ),
+        (
+            2,
+            serde_json::json!([{"logId": 3, "activityName": "Swim"}, {"logId": 18446744073709551615_u64, "activityName": "Bike"}]),
+            next(4),
+        ),
+        (4, serde_json::json!([{"logId": 5, "activityName": "Yoga"}]), String::new()),
+    ];
+    for (offset, items, link) in &pages {
+        let body = page(*offset, items.clone(), link);
+        mocks.push(
+            server
+                .mock_async(|when, then| {
+                    when.method("GET")
+                        .path("/1/user/-/activities/list.json")
+                        .query_param("offset", offset.to_string())
+                        .header("authorization", format!("Bearer {TOKEN}"));
+                    then.status(200).header("content-type", "application/json").body(body.to_string());
+                })
+                .await,
+        );
+    }
+    let run = |all: bool| {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_fitbit"));
+        command
+            .arg("--api-url")
+            .arg(server.base_url())
+            .arg("--token-file")
+            .arg(&token_file)
+            .args(["activity", "get-activity-log-list", "--after-date", "2024-01-01", "--sort", "asc"])
+            .args(["--limit", "2", "--offset", "0"])
+            .env_remove("FITBIT_CLIENT_SECRET")
+            .stdin(Stdio::null());
+        if all {
+            command.arg("--all");
+        }
+        command.output()
+    };
+
+    let output = run(true).await.expect("fitbit runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let printed: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");
+    let names: Vec<&str> = printed
+        .as_array()
+        .expect("an array of items")
+        .iter()
+        .filter_map(|i| i["activityName"].as_str())
+        .collect();
+    assert_eq!(names, ["Walk", "Run", "Swim", "Bike", "Yoga"]);
+    assert!(stdout.contains("18446744073709551615"), "{stdout}");
+    for mock in &mocks {
+        mock.assert_async().await;
+    }
+
+    // Without --all: the first page as Fitbit sent it, next link included.
+    let output = run(false).await.expect("fitbit runs");
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(printed["activities"].as_array().map(Vec::len), Some(2));
+    assert_eq!(printed["pagination"]["next"], next(2));
+}

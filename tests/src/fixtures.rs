@@ -46,8 +46,10 @@ fn load(path: &Path, name: String) -> Fixture {
     Fixture { name, text, json }
 }
 
-/// Fails with the JSON path of the first difference, comparing numbers by
-/// value (`1950` and `1950.0` are the same number) and everything else exactly.
+/// Fails with the JSON path of the first difference. Everything is compared
+/// exactly, numbers by value and by form: `1950` must not come back as
+/// `1950.0` (nor the other way round), and an integer beyond 2^53 must come
+/// back as exactly that integer.
 pub fn assert_same_json(context: &str, expected: &serde_json::Value, actual: &serde_json::Value) {
     if let Err(difference) = compare("$", expected, actual) {
         panic!("{context}: re-encoding changed the body at {difference}");
@@ -58,6 +60,17 @@ fn compare(at: &str, expected: &serde_json::Value, actual: &serde_json::Value) -
     use serde_json::Value;
     match (expected, actual) {
         (Value::Number(a), Value::Number(b)) => {
+            // Above 2^53 a double cannot hold every integer: such a number
+            // must come back as the same integer, never as a float near it.
+            let beyond_doubles = |n: &serde_json::Number| {
+                n.as_u64().is_some_and(|v| v > 1 << 53) || n.as_i64().is_some_and(|v| v < -(1 << 53))
+            };
+            if beyond_doubles(a) && (b.as_u64() != a.as_u64() || b.as_i64() != a.as_i64()) {
+                return Err(format!("{at}: {a} became {b} (an integer above 2^53 must stay exact)"));
+            }
+            if a.is_f64() != b.is_f64() {
+                return Err(format!("{at}: {a} became {b} (a number must keep its form)"));
+            }
             let same = match (a.as_u64(), b.as_u64(), a.as_i64(), b.as_i64()) {
                 (Some(x), Some(y), _, _) => x == y,
                 (_, _, Some(x), Some(y)) => x == y,
@@ -84,5 +97,26 @@ fn compare(at: &str, expected: &serde_json::Value, actual: &serde_json::Value) -
         (Value::Array(a), Value::Array(b)) => Err(format!("{at}: {} items became {}", a.len(), b.len())),
         (a, b) if a == b => Ok(()),
         (a, b) => Err(format!("{at}: {a} became {b}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_stay_exact_and_numbers_keep_their_form() {
+        let max = serde_json::json!({"logId": u64::MAX});
+        assert!(compare("$", &max, &serde_json::json!({"logId": u64::MAX})).is_ok());
+        let as_float: serde_json::Value = serde_json::from_str(r#"{"logId":1.8446744073709552e19}"#).unwrap();
+        let err = compare("$", &max, &as_float).unwrap_err();
+        assert!(err.contains("$.logId") && err.contains("must stay exact"), "{err}");
+        let neighbour = serde_json::json!({"logId": u64::MAX - 1});
+        assert!(compare("$", &max, &neighbour).is_err());
+        let small = serde_json::json!({"n": 1950});
+        let err = compare("$", &small, &serde_json::json!({"n": 1950.0})).unwrap_err();
+        assert!(err.contains("must keep its form"), "{err}");
+        assert!(compare("$", &serde_json::json!({"n": 62.0}), &serde_json::json!({"n": 62})).is_err());
+        assert!(compare("$", &serde_json::json!({"n": 1.5}), &serde_json::json!({"n": 1.5})).is_ok());
     }
 }

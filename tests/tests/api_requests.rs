@@ -322,13 +322,13 @@ async fn steps_and_calories_intraday() {
     else {
         panic!("the intraday key holds a dataset");
     };
-    assert_eq!(dataset.dataset.iter().map(|p| p.value).sum::<f64>(), 240.0);
+    assert_eq!(dataset.dataset.iter().map(|p| p.value.as_f64()).sum::<f64>(), 240.0);
     let fitbit_api::types::ActivityIntradayEntry::IntradayDataset(dataset) =
         &calorie_data["activities-calories-intraday"]
     else {
         panic!("the intraday key holds a dataset");
     };
-    assert_eq!(dataset.dataset[1].mets, Some(58.0));
+    assert_eq!(dataset.dataset[1].mets, Some(fitbit_api::Number::from(58)));
     assert_eq!(dataset.dataset[1].level, Some(2));
 }
 
@@ -503,7 +503,7 @@ async fn weight_log_by_date_and_create() {
     get.assert_async().await;
     create.assert_async().await;
     assert_eq!(logs.weight.len(), 2);
-    assert_eq!(logs.weight[0].fat, Some(21.3));
+    assert_eq!(logs.weight[0].fat, Some(fitbit_api::Number::from(21.3)));
     assert_eq!(logs.weight[1].fat, None);
     assert_eq!(created.weight_log.log_id, Some(1_709_665_199_000));
 }
@@ -712,7 +712,10 @@ async fn client_wide_locale_defaults_and_per_request_override() {
     let day = summary.summary.as_ref().unwrap();
     assert_eq!(day.steps, Some(1698));
     assert_eq!(day.resting_heart_rate, Some(77));
-    assert_eq!(day.heart_rate_zones.as_ref().unwrap()[1].calories_out, Some(1409.4564));
+    assert_eq!(
+        day.heart_rate_zones.as_ref().unwrap()[1].calories_out,
+        Some(fitbit_api::Number::from(1409.4564))
+    );
     assert_eq!(summary.activities.as_deref(), Some(&[][..]));
 }
 

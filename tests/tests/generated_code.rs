@@ -13,7 +13,7 @@ fn fixture_spec(name: &str) -> Spec {
 /// The rust-analyzer pattern: a forgotten `cargo xtask regen` fails `cargo test`.
 #[test]
 fn checked_in_code_matches_the_spec() {
-    if let Err(err) = xtask::check(&xtask::project_root()) {
+    if let Err(err) = xtask::check(&xtask::project_root().expect("a fitbit-rs checkout")) {
         panic!("{err}");
     }
 }
@@ -21,7 +21,7 @@ fn checked_in_code_matches_the_spec() {
 /// Two runs give the same bytes (HashMap order or timestamps would show here).
 #[test]
 fn generation_is_byte_identical_across_runs() {
-    let root = xtask::project_root();
+    let root = xtask::project_root().expect("a fitbit-rs checkout");
     let first = xtask::generate_all(&root).expect("generates");
     let second = xtask::generate_all(&root).expect("generates");
     assert_eq!(first, second);
@@ -39,7 +39,8 @@ fn generation_is_byte_identical_across_runs() {
 /// the spec shows up here as a readable diff (`cargo insta review`).
 #[test]
 fn public_surface() {
-    let spec = Spec::load(&xtask::project_root().join(xtask::spec::SPEC_PATH)).expect("the spec loads");
+    let spec = Spec::load(&xtask::project_root().expect("a fitbit-rs checkout").join(xtask::spec::SPEC_PATH))
+        .expect("the spec loads");
     insta::assert_snapshot!("public_surface", xtask::surface::render(&spec));
 }
 
@@ -48,7 +49,8 @@ fn public_surface() {
 /// shows up here as a readable diff.
 #[test]
 fn models() {
-    let spec = Spec::load(&xtask::project_root().join(xtask::spec::SPEC_PATH)).expect("the spec loads");
+    let spec = Spec::load(&xtask::project_root().expect("a fitbit-rs checkout").join(xtask::spec::SPEC_PATH))
+        .expect("the spec loads");
     let client = xtask::codegen::render_client(&spec).expect("generates");
     insta::assert_snapshot!("models", xtask::models::render(&client).expect("a types module"));
 }
@@ -120,6 +122,26 @@ mod rules {
         assert_reported(&problems, "create_log", "inline schema");
     }
 
+    /// A flow-style description cut at a comma leaves a stray key (YAML reads
+    /// `description: Local time, for example x` as two entries).
+    #[test]
+    fn unknown_schema_key() {
+        let found = problems(|s| {
+            s["components"]["schemas"]["Log"]["properties"]["startTime"] = serde_json::json!({
+                "type": "string", "description": "Local time", "for example `07:30`.": null
+            });
+        });
+        assert!(
+            found.iter().any(|p| p.starts_with("Log.startTime: unknown schema key `for example `07:30`.`")),
+            "{found:#?}"
+        );
+        let found = problems(|s| {
+            s["paths"]["/1.2/user/{user-id}/sleep.json"]["post"]["parameters"][0]["schema"]["maxmum"] =
+                serde_json::json!(3);
+        });
+        assert_reported(&found, "create_log (parameter", "unknown schema key `maxmum`");
+    }
+
     #[test]
     fn several_tags() {
         let problems = problems(|s| {
@@ -181,7 +203,7 @@ mod rules {
 #[test]
 fn the_migration_map_covers_every_operation_with_real_google_names() {
     use xtask::migration::{Catalogue, DISCOVERY_PATH, MIGRATION_PATH, MigrationMap, validate};
-    let root = xtask::project_root();
+    let root = xtask::project_root().expect("a fitbit-rs checkout");
     let spec = Spec::load(&root.join(xtask::spec::SPEC_PATH)).expect("the spec loads");
     let catalogue = Catalogue::load(&root.join(DISCOVERY_PATH)).expect("the Discovery document loads");
     let map = MigrationMap::load(&root.join(MIGRATION_PATH)).expect("the map loads");

@@ -146,7 +146,7 @@ async fn profile_matches_the_legacy_profile_in_metric_and_us_units() {
         assert!(compared >= 25, "{units}: {compared} fields compared");
     }
     let us = day.legacy(UnitSystem::Us).profile().await.unwrap();
-    assert!((us.user.stride_length_running.unwrap() - 38.0315).abs() < 1e-4, "966 mm in inches");
+    assert!((us.user.stride_length_running.unwrap().as_f64() - 38.0315).abs() < 1e-4, "966 mm in inches");
 }
 
 #[tokio::test]
@@ -484,7 +484,7 @@ async fn weight_and_body_fat_logs_match_in_kilograms_and_pounds() {
         assert_eq!(assert_same(&json(&legacy), &json(&ours), &rules), 7, "{units}");
     }
     let ours = day.legacy(UnitSystem::Uk).weight_logs(compared_day(), compared_day()).await.unwrap();
-    assert!((ours.weight[0].weight.unwrap() - 71.85 / 6.35029318).abs() < 1e-9, "stone for en_GB");
+    assert!((ours.weight[0].weight.unwrap().as_f64() - 71.85 / 6.35029318).abs() < 1e-9, "stone for en_GB");
 
     let legacy = day
         .fitbit_api(UnitSystem::Metric)
@@ -532,7 +532,7 @@ async fn nightly_summaries_match_spo2_breathing_hrv_skin_temperature_and_vo2_max
     assert_eq!(assert_same(&json(&legacy), &json(&ours), &rules), 3);
     let fahrenheit =
         day.legacy(UnitSystem::Us).skin_temperature_summary(compared_day(), compared_day()).await;
-    let relative = fahrenheit.unwrap().temp_skin[0].value.nightly_relative.unwrap();
+    let relative = fahrenheit.unwrap().temp_skin[0].value.nightly_relative.unwrap().as_f64();
     assert!((relative + 0.54).abs() < 1e-9, "{relative}");
 
     let legacy = api.get_vo2max_summary_by_date().date(on()).send().await.unwrap().into_inner();
@@ -611,7 +611,7 @@ async fn activity_logs_match_page_by_page_and_as_a_stream() {
         day.legacy(UnitSystem::Us).activity_log_list(LogQuery::before(before).limit(2), None).await.unwrap();
     let run = &us.activities[1];
     assert_eq!(run.distance_unit.as_deref(), Some("Mile"));
-    let km = ours[1].distance.unwrap();
-    assert!((run.distance.unwrap() - km / 1.609344).abs() < 1e-9);
-    assert!((run.pace.unwrap() - ours[1].pace.unwrap() * 1.609344).abs() < 1e-6);
+    let km = ours[1].distance.unwrap().as_f64();
+    assert!((run.distance.unwrap().as_f64() - km / 1.609344).abs() < 1e-9);
+    assert!((run.pace.unwrap().as_f64() - ours[1].pace.unwrap().as_f64() * 1.609344).abs() < 1e-6);
 }

@@ -2,6 +2,13 @@
 //! `fitbit-api-httpmock`, whose matchers take the operation's parameters and
 //! whose answers take its response type.
 
+mod support;
+
+/// One test per operation: its typed mock matches what the client sends.
+#[rustfmt::skip]
+#[path = "typed_mocks/generated.rs"]
+mod generated;
+
 use fitbit_api::prelude::*;
 use fitbit_api::types::{self, Period};
 use fitbit_api::{Client, FitbitDate};

@@ -106,7 +106,7 @@ pub fn render(spec: &Spec) -> String {
     let mut out = format!(
         "use fitbit_api::prelude::*;\n\
          use futures::future::BoxFuture;\n\
-         use crate::api_commands::{{Area, Operation, Output, body_from_json_flag, bytes_output, json_output, parse_body}};\n\n\
+         use crate::api_commands::{{Area, Operation, Output, body_from_json_flag, bytes_output, json_output, paged_output, parse_body}};\n\n\
          /// Every API area with its operations, in the spec's tag order.\n\
          pub(crate) static AREAS: &[Area] = &[{areas}];\n\n"
     );
@@ -189,7 +189,19 @@ fn render_operation(spec: &Spec, op: &OperationRef<'_>) -> String {
             "request = request.body(parse_body::<fitbit_api::types::{schema_name}>(body)?);"
         );
     }
+    let paged = is_paged(spec, op);
+    if paged {
+        let _ = write!(
+            args,
+            ".arg(clap::Arg::new(\"all\").long(\"all\").action(clap::ArgAction::SetTrue).help({:?}))",
+            "Follow `pagination.next` (on the same host as the first page) and print the items of every page, in order, as one JSON array."
+        );
+    }
     let finish = match success_kind(spec, op) {
+        Success::Json if paged => {
+            "let first = request.send().await?.into_inner();\n\
+             if matches.get_flag(\"all\") { paged_output(client, first).await } else { json_output(first) }"
+        }
         Success::Json => "json_output(request.send().await?.into_inner())",
         Success::Raw => "bytes_output(request.send().await?.into_inner()).await",
         Success::Empty => "request.send().await?;\nOk(Output::Empty)",
@@ -208,6 +220,19 @@ fn render_operation(spec: &Spec, op: &OperationRef<'_>) -> String {
          }}\n\n",
         name = kebab(&id),
     )
+}
+
+/// The success body is a page of a paged list: it has a `pagination` object
+/// (with `next`), so `--all` can follow it.
+fn is_paged(spec: &Spec, op: &OperationRef<'_>) -> bool {
+    let Some(name) = spec
+        .success_responses(op)
+        .flat_map(|response| response.content.values())
+        .find_map(|content| content.schema.as_ref().and_then(schema_ref_name))
+    else {
+        return false;
+    };
+    spec.raw.pointer(&format!("/components/schemas/{name}/properties/pagination")).is_some()
 }
 
 enum Success {

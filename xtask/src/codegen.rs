@@ -61,6 +61,10 @@ pub fn render_all(spec: &Spec) -> Result<Vec<GeneratedFile>, Error> {
         },
         GeneratedFile { path: PathBuf::from(HTTPMOCK_PATH), contents: render_httpmock(spec)? },
         GeneratedFile {
+            path: PathBuf::from(crate::contract::TYPED_MOCK_TESTS_PATH),
+            contents: format_source("typed-mock tests", &crate::contract::render_typed_mock_tests(spec))?,
+        },
+        GeneratedFile {
             path: PathBuf::from(crate::contract::CLI_CASES_PATH),
             contents: format_source("CLI cases", &crate::contract::render_cli_cases(spec))?,
         },
@@ -79,7 +83,60 @@ pub fn render_httpmock(spec: &Spec) -> Result<String, Error> {
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| Error::Generate(format!("progenitor httpmock output: {e}")))?;
     DefaultUserId.visit_file_mut(&mut file);
+    let mut forms = FormBodiesMatchForms { schemas: form_body_schemas(spec), rewritten: 0 };
+    forms.visit_file_mut(&mut file);
+    if forms.rewritten != forms.schemas.len() {
+        return Err(Error::Generate(format!(
+            "{} form-body matcher(s) rewritten for {} form-body operation(s) ({:?}): progenitor's \
+             httpmock output changed; update FormBodiesMatchForms in xtask/src/codegen.rs",
+            forms.rewritten,
+            forms.schemas.len(),
+            forms.schemas
+        )));
+    }
     Ok(format!("{}{}", header(), prettyplease::unparse(&file)))
+}
+
+/// The schema names of the form-encoded request bodies.
+fn form_body_schemas(spec: &Spec) -> Vec<String> {
+    spec.operations()
+        .iter()
+        .filter_map(|op| {
+            let openapiv3::ReferenceOr::Item(body) = op.operation.request_body.as_ref()? else { return None };
+            let content = body.content.get("application/x-www-form-urlencoded")?;
+            crate::spec::schema_ref_name(content.schema.as_ref()?).map(String::from)
+        })
+        .collect()
+}
+
+/// progenitor's typed mocks match every request body as JSON
+/// (`json_body_obj`), but the client sends a form-encoded body as a form
+/// (update-profile): such a mock never matched the client's request. The
+/// matcher of a form body checks the `Content-Type` and the body encoded as
+/// progenitor-client encodes it (serde_urlencoded, fields in declaration order).
+struct FormBodiesMatchForms {
+    schemas: Vec<String>,
+    rewritten: usize,
+}
+
+impl VisitMut for FormBodiesMatchForms {
+    fn visit_impl_item_fn_mut(&mut self, method: &mut syn::ImplItemFn) {
+        let takes_form = method.sig.ident == "body"
+            && method.sig.inputs.iter().any(|input| {
+                let syn::FnArg::Typed(arg) = input else { return false };
+                let syn::Type::Reference(reference) = arg.ty.as_ref() else { return false };
+                let syn::Type::Path(path) = reference.elem.as_ref() else { return false };
+                path.path.segments.last().is_some_and(|last| self.schemas.iter().any(|s| last.ident == s))
+            });
+        if takes_form && method.block.to_token_stream().to_string().contains("json_body_obj") {
+            method.block = syn::parse_quote!({
+                let form = ::serde_urlencoded::to_string(value)
+                    .unwrap_or_else(|err| panic!("the form body does not encode: {err}"));
+                Self(self.0.header("content-type", "application/x-www-form-urlencoded").body(form))
+            });
+            self.rewritten += 1;
+        }
+    }
 }
 
 /// Formats generated Rust source and adds the `@generated` header.
@@ -116,6 +173,17 @@ pub fn client_settings() -> GenerationSettings {
         .with_derive("PartialEq");
     for (schema, rust_type, impls) in REPLACEMENTS {
         settings.with_replacement(*schema, *rust_type, impls.iter().cloned());
+    }
+    // Every decimal keeps the form Fitbit wrote it in (`62` stays `62`, not
+    // `62.0`) when a decoded answer is re-encoded: `crate::Number`, not `f64`.
+    // typify matches these schemas whatever their description.
+    for format in [Some("double"), Some("float"), None] {
+        let schema = schemars::schema::SchemaObject {
+            instance_type: Some(schemars::schema::InstanceType::Number.into()),
+            format: format.map(String::from),
+            ..Default::default()
+        };
+        settings.with_conversion(schema, "crate::Number", [TypeImpl::Display, TypeImpl::FromStr].into_iter());
     }
     settings
 }
@@ -155,7 +223,49 @@ fn header() -> String {
 pub fn generator_input(spec: &Spec) -> openapiv3::OpenAPI {
     let mut openapi = with_scopes_in_descriptions(spec);
     keep_empty_collections(&mut openapi);
+    parameters_without_minimum(&mut openapi);
     openapi
+}
+
+/// typify turns an integer with `minimum: 1` into `NonZeroU8` (and so on),
+/// which a caller cannot pass a plain `1` to. The minimum stays in the spec,
+/// where the CLI's generated flags enforce it (`--limit 0` is refused); the
+/// client's builder keeps the plain integer type, and Fitbit refuses the rest.
+fn parameters_without_minimum(openapi: &mut openapiv3::OpenAPI) {
+    use openapiv3::{ParameterSchemaOrContent, ReferenceOr, SchemaKind, Type};
+    let strip = |parameter: &mut ReferenceOr<openapiv3::Parameter>| {
+        let ReferenceOr::Item(parameter) = parameter else { return };
+        let data = match parameter {
+            openapiv3::Parameter::Query { parameter_data, .. }
+            | openapiv3::Parameter::Header { parameter_data, .. }
+            | openapiv3::Parameter::Path { parameter_data, .. }
+            | openapiv3::Parameter::Cookie { parameter_data, .. } => parameter_data,
+        };
+        let ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) = &mut data.format else { return };
+        if let SchemaKind::Type(Type::Integer(integer)) = &mut schema.schema_kind {
+            integer.minimum = None;
+        }
+    };
+    if let Some(components) = openapi.components.as_mut() {
+        components.parameters.values_mut().for_each(strip);
+    }
+    for (_, item) in openapi.paths.paths.iter_mut() {
+        let ReferenceOr::Item(item) = item else { continue };
+        item.parameters.iter_mut().for_each(strip);
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            operation.parameters.iter_mut().for_each(strip);
+        }
+    }
 }
 
 /// typify skips an optional array or map when it is empty, so `"activities": []`

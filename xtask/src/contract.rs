@@ -2,6 +2,9 @@
 //!
 //! Each test starts a loopback mock server that expects the operation's exact
 //! method, path (with sample parameter values) and required query parameters,
+//! checks that no undeclared query parameter is sent and that the body and its
+//! `Content-Type` are what the spec says (none, empty with `Content-Length: 0`,
+//! a form, or JSON),
 //! answers with every fixture in `tests/fixtures/responses/` for that operation
 //! (or with 204 for bodiless operations), calls the generated client and checks
 //! that the typed response re-encodes to the fixture without losing anything.
@@ -94,10 +97,14 @@ fn render_operation(spec: &Spec, op: &OperationRef<'_>) -> String {
     let mut path = op.path.to_string();
     let mut setters = String::new();
     let mut queries = String::new();
+    let mut declared_query = String::new();
     for parameter in spec.parameters(op) {
         let data = parameter.parameter_data_ref();
         let setter = rust_ident(&data.name);
         let sample = sample_for(spec, &data.format);
+        if let Parameter::Query { .. } = parameter {
+            let _ = write!(declared_query, "{:?},", data.name);
+        }
         match parameter {
             Parameter::Path { .. } if data.name == "user-id" => {
                 // Left to the builder's default, which must be `-`.
@@ -114,16 +121,22 @@ fn render_operation(spec: &Spec, op: &OperationRef<'_>) -> String {
             _ => {}
         }
     }
+    let mut body_kind = if matches!(op.method, "post" | "put" | "patch") { "Empty" } else { "None" };
     if let Some(ReferenceOr::Item(body)) = &op.operation.request_body
-        && let Some((_, content)) = body.content.first()
+        && let Some((media_type, content)) = body.content.first()
         && let Some(name) = content.schema.as_ref().and_then(schema_ref_name)
     {
         let _ = write!(setters, ".body(contract::request_body::<fitbit_api::types::{name}>(\"{id}\"))");
+        body_kind = match media_type.as_str() {
+            "application/x-www-form-urlencoded" => "Form",
+            _ => "Json",
+        };
     }
     let method = op.method.to_uppercase();
     let status = success_status(op);
     let expect = format!(
-        "Expect {{ operation: \"{id}\", method: \"{method}\", path: \"{path}\", query: &[{queries}], status: {status} }}"
+        "Expect {{ operation: \"{id}\", method: \"{method}\", path: \"{path}\", query: &[{queries}], \
+         declared_query: &[{declared_query}], body: contract::Body::{body_kind}, status: {status} }}"
     );
     let call = format!("|client| async move {{ client.{id}(){setters}.send().await }}");
     let success = spec.success_media(op);
@@ -137,6 +150,139 @@ fn render_operation(spec: &Spec, op: &OperationRef<'_>) -> String {
         None => {
             format!("#[tokio::test]\nasync fn {id}() {{\n    run_bodiless({expect}, {call}).await;\n}}\n\n")
         }
+    }
+}
+
+/// Where the generated typed-mock tests go; included by the handwritten
+/// `tests/tests/typed_mocks.rs` as a module.
+pub const TYPED_MOCK_TESTS_PATH: &str = "tests/tests/typed_mocks/generated.rs";
+
+/// Named schemas that handwritten value types replace: the typed mocks take
+/// them by reference.
+const VALUE_TYPES: &[&str] = &[
+    "FitbitDate",
+    "ClockTime",
+    "LocalDateTime",
+    "ListBound",
+    "WeekDays",
+    "AlarmTime",
+    "NumericString",
+    "UnitSystem",
+];
+
+/// Renders one test per operation: the operation's typed mock from
+/// `fitbit-api-httpmock`, given the sample parameters and body, must match the
+/// request the client sends for them, and its typed answer must decode.
+pub fn render_typed_mock_tests(spec: &Spec) -> String {
+    let mut out = String::from(
+        "use crate::support::typed_mock::{answer, parsed, run};\n\
+         use fitbit_api::prelude::*;\n\
+         use fitbit_api_httpmock::MockServerExt as _;\n\n",
+    );
+    let mut ops = spec.operations();
+    ops.sort_by_key(|op| op.name());
+    for op in &ops {
+        let id = op.name();
+        let mut client_setters = String::new();
+        let mut mock_setters = String::from(".user_id(\"-\")");
+        let mut takes_user_id = false;
+        for parameter in spec.parameters(op) {
+            let data = parameter.parameter_data_ref();
+            let setter = rust_ident(&data.name);
+            let sample = sample_for(spec, &data.format);
+            match parameter {
+                Parameter::Path { .. } if data.name == "user-id" => takes_user_id = true,
+                Parameter::Path { .. } => {}
+                Parameter::Query { .. } if data.required => {}
+                _ => continue,
+            }
+            if data.name == "user-id" {
+                continue;
+            }
+            let _ = write!(client_setters, ".{setter}({})", sample.rust);
+            let _ = write!(mock_setters, ".{setter}({})", mock_argument(spec, &data.format, &sample));
+        }
+        if !takes_user_id {
+            mock_setters = mock_setters.replacen(".user_id(\"-\")", "", 1);
+        }
+        if let Some(ReferenceOr::Item(body)) = &op.operation.request_body
+            && let Some((_, content)) = body.content.first()
+            && let Some(name) = content.schema.as_ref().and_then(schema_ref_name)
+        {
+            let body =
+                format!("crate::support::contract::request_body::<fitbit_api::types::{name}>(\"{id}\")");
+            let _ = write!(client_setters, ".body({body})");
+            let _ = write!(mock_setters, ".body(&{body})");
+        }
+        let status = success_status(op);
+        let answer_method = match status {
+            201 => "created",
+            204 => "no_content",
+            _ => "ok",
+        };
+        let schema = spec.success_responses(op).flat_map(|response| response.content.iter()).find_map(
+            |(media, content)| Some((media.clone(), content.schema.as_ref().and_then(schema_ref_name)?)),
+        );
+        let then = match schema {
+            Some((media, name)) if media == "application/json" => {
+                format!("then.{answer_method}(&answer::<fitbit_api::types::{name}>(\"{id}\"));")
+            }
+            Some(_) => format!("then.{answer_method}(serde_json::json!(\"raw\"));"),
+            None => format!("then.{answer_method}();"),
+        };
+        let (when, mock_setters) = if mock_setters.is_empty() {
+            ("_when", String::new())
+        } else {
+            ("when", format!("when{mock_setters};"))
+        };
+        let _ = write!(
+            out,
+            "#[tokio::test]\nasync fn {id}() {{\n\
+                 run(\"{id}\", |server| server.{id}(|{when}, then| {{ {mock_setters} {then} }}), \
+                 |client| async move {{ client.{id}(){client_setters}.send().await.map(drop) }}).await;\n\
+             }}\n\n"
+        );
+    }
+    out
+}
+
+/// The typed mock's argument for a sample: value types by reference, enums
+/// parsed from their text, strings and numbers as literals.
+fn mock_argument(spec: &Spec, format: &ParameterSchemaOrContent, sample: &Sample) -> String {
+    let ParameterSchemaOrContent::Schema(schema) = format else { return format!("{:?}", sample.text) };
+    let resolved = match schema_ref_name(schema) {
+        Some(name) if VALUE_TYPES.contains(&name) => return format!("&parsed({:?})", sample.text),
+        Some(name) => match spec.openapi.components.as_ref().and_then(|c| c.schemas.get(name)) {
+            Some(ReferenceOr::Item(resolved)) => resolved,
+            _ => return format!("{:?}", sample.text),
+        },
+        None => match schema {
+            ReferenceOr::Item(item) => item,
+            ReferenceOr::Reference { .. } => return format!("{:?}", sample.text),
+        },
+    };
+    match &resolved.schema_kind {
+        SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
+            format!("parsed({:?})", sample.text)
+        }
+        SchemaKind::Type(Type::String(s))
+            if matches!(
+                s.format,
+                openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Date)
+            ) =>
+        {
+            format!("&parsed({:?})", sample.text)
+        }
+        // A length or pattern makes it a constrained-string newtype.
+        SchemaKind::Type(Type::String(s))
+            if s.max_length.is_some() || s.min_length.is_some() || s.pattern.is_some() =>
+        {
+            format!("&parsed({:?})", sample.text)
+        }
+        SchemaKind::Type(Type::String(_)) => format!("{:?}", sample.text),
+        // Decimals are `fitbit_api::Number`, taken by reference.
+        SchemaKind::Type(Type::Number(_)) => format!("&parsed({:?})", sample.text),
+        _ => sample.rust.clone(),
     }
 }
 

@@ -130,3 +130,31 @@ pub fn report(coverage: &[OperationCoverage]) -> String {
     }
     out
 }
+
+/// The provenance part of `cargo xtask coverage`: fixtures per kind, and the
+/// written ones by name (their contract tests check only our own guess).
+pub fn provenance_report(provenance: &crate::provenance::Provenance) -> String {
+    use crate::provenance::Kind;
+    let counts = crate::provenance::counts(provenance);
+    let count = |kind: Kind| counts.get(&kind).copied().unwrap_or(0);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nFixture provenance ({}): {} fixtures; {} {}, {} {}, {} {}.",
+        crate::provenance::PROVENANCE_PATH,
+        provenance.len(),
+        count(Kind::Example),
+        Kind::Example.describe(),
+        count(Kind::ReferencePage),
+        Kind::ReferencePage.describe(),
+        count(Kind::Written),
+        Kind::Written.describe(),
+    );
+    let written: Vec<&str> =
+        provenance.iter().filter(|(_, e)| e.kind == Kind::Written).map(|(name, _)| name.as_str()).collect();
+    if !written.is_empty() {
+        let _ =
+            writeln!(out, "\nWritten by us (no documented example behind them):\n  {}", written.join("\n  "));
+    }
+    out
+}

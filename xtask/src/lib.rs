@@ -12,20 +12,47 @@ pub mod cli;
 pub mod codegen;
 pub mod contract;
 pub mod coverage;
+pub mod fixture_keys;
 pub mod migration;
 pub mod models;
+pub mod provenance;
 pub mod spec;
 pub mod surface;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
 
-/// The workspace root (the parent of this crate's directory).
-pub fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the workspace root")
-        .to_path_buf()
+/// The checkout to work on, found at run time: the first directory that holds
+/// the spec, walking up from `CARGO_MANIFEST_DIR` as cargo sets it for the
+/// running process (`cargo run`, `cargo test`, `cargo bench` all set it to the
+/// package they run, in the checkout they were invoked in), else from the
+/// current directory.
+///
+/// Never the directory the binary was compiled in: with a target directory
+/// shared between clones, an `xtask` built in one clone would otherwise
+/// regenerate the other.
+pub fn project_root() -> Result<PathBuf, Error> {
+    let starts = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(std::env::current_dir().ok());
+    let mut tried = Vec::new();
+    for start in starts {
+        if let Some(root) = find_root_from(&start) {
+            return Ok(root);
+        }
+        tried.push(start.display().to_string());
+    }
+    Err(Error::NoCheckout(tried))
+}
+
+/// The nearest directory at or above `start` that holds [`spec::SPEC_PATH`]
+/// and a `Cargo.toml`.
+pub fn find_root_from(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| dir.join(spec::SPEC_PATH).is_file() && dir.join("Cargo.toml").is_file())
+        .map(Path::to_path_buf)
 }
 
 /// A generated file: where it goes (relative to the workspace root) and what it holds.
@@ -46,8 +73,19 @@ pub enum Error {
     Generate(String),
     /// Reading or writing a file failed.
     Io(PathBuf, std::io::Error),
-    /// `--check` found files that differ from what the spec gives.
-    Stale(Vec<PathBuf>),
+    /// `--check` found files that differ from what the spec gives: each
+    /// file with a unified diff from what is checked in to what the spec gives.
+    Stale(Vec<StaleFile>),
+    /// No checkout was found above these directories.
+    NoCheckout(Vec<String>),
+}
+
+/// A checked-in file that differs from what the spec gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleFile {
+    pub path: PathBuf,
+    /// `--- checked in` / `+++ generated`, three lines of context.
+    pub diff: String,
 }
 
 impl std::fmt::Display for Error {
@@ -63,13 +101,23 @@ impl std::fmt::Display for Error {
             }
             Error::Generate(message) => write!(f, "code generation failed: {message}"),
             Error::Io(path, err) => write!(f, "{}: {err}", path.display()),
-            Error::Stale(paths) => {
+            Error::Stale(files) => {
                 writeln!(f, "generated code is stale; run `cargo xtask regen`:")?;
-                for path in paths {
-                    writeln!(f, "  - {}", path.display())?;
+                for file in files {
+                    writeln!(f, "  - {}", file.path.display())?;
+                }
+                for file in files {
+                    writeln!(f)?;
+                    f.write_str(&file.diff)?;
                 }
                 Ok(())
             }
+            Error::NoCheckout(tried) => write!(
+                f,
+                "no fitbit-rs checkout (a directory with {} and Cargo.toml) at or above {}",
+                spec::SPEC_PATH,
+                tried.join(" or ")
+            ),
         }
     }
 }
@@ -103,14 +151,85 @@ pub fn regen(root: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(changed)
 }
 
-/// Fails with [`Error::Stale`] naming every checked-in file that differs from the spec.
+/// Fails with [`Error::Stale`] naming every checked-in file that differs from
+/// the spec, with a unified diff of each.
 pub fn check(root: &Path) -> Result<(), Error> {
-    let stale: Vec<PathBuf> = generate_all(root)?
+    let stale: Vec<StaleFile> = generate_all(root)?
         .into_iter()
-        .filter(|file| {
-            std::fs::read_to_string(root.join(&file.path)).ok().as_deref() != Some(file.contents.as_str())
+        .filter_map(|file| {
+            let current = std::fs::read_to_string(root.join(&file.path)).ok();
+            (current.as_deref() != Some(file.contents.as_str())).then(|| StaleFile {
+                diff: unified_diff(&file.path, current.as_deref(), &file.contents),
+                path: file.path,
+            })
         })
-        .map(|file| file.path)
         .collect();
     if stale.is_empty() { Ok(()) } else { Err(Error::Stale(stale)) }
+}
+
+/// A unified diff (three lines of context) from the checked-in text (`None`:
+/// the file is missing) to the generated one.
+pub fn unified_diff(path: &Path, checked_in: Option<&str>, generated: &str) -> String {
+    let name = path.display().to_string();
+    let old_name = if checked_in.is_some() { format!("a/{name} (checked in)") } else { "/dev/null".into() };
+    similar::TextDiff::from_lines(checked_in.unwrap_or(""), generated)
+        .unified_diff()
+        .context_radius(3)
+        .header(&old_name, &format!("b/{name} (from the spec)"))
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A throwaway directory under the system's temp dir, removed on drop.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(name: &str) -> Self {
+            let dir = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).expect("a scratch dir");
+            Scratch(dir)
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn the_root_is_the_checkout_found_at_run_time() {
+        let scratch = Scratch::new("root");
+        let other = scratch.0.join("other-clone");
+        std::fs::create_dir_all(other.join("spec")).unwrap();
+        std::fs::create_dir_all(other.join("xtask/src")).unwrap();
+        std::fs::write(other.join("Cargo.toml"), "[workspace]\n").unwrap();
+        std::fs::write(other.join(spec::SPEC_PATH), "openapi: 3.0.3\n").unwrap();
+        assert_eq!(find_root_from(&other.join("xtask/src")), Some(other.clone()));
+        assert_eq!(find_root_from(&other), Some(other.clone()));
+        // Not the checkout this test binary was compiled in.
+        assert_ne!(find_root_from(&other), find_root_from(Path::new(env!("CARGO_MANIFEST_DIR"))));
+        // A directory without the spec above it is no checkout.
+        assert_eq!(find_root_from(&scratch.0), None);
+    }
+
+    #[test]
+    fn a_stale_file_is_shown_as_a_unified_diff() {
+        let path = Path::new("fitbit-api/src/generated_client.rs");
+        let diff = unified_diff(path, Some("a\nb\nc\n"), "a\nB\nc\n");
+        assert!(diff.starts_with("--- a/fitbit-api/src/generated_client.rs (checked in)\n"), "{diff}");
+        assert!(diff.contains("+++ b/fitbit-api/src/generated_client.rs (from the spec)\n"), "{diff}");
+        assert!(diff.contains("@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n"), "{diff}");
+        let missing = unified_diff(path, None, "new\n");
+        assert!(missing.starts_with("--- /dev/null\n") && missing.contains("+new\n"), "{missing}");
+
+        let message =
+            Error::Stale(vec![StaleFile { path: path.to_path_buf(), diff: diff.clone() }]).to_string();
+        assert!(message.contains("  - fitbit-api/src/generated_client.rs\n"), "{message}");
+        assert!(message.contains(&diff), "{message}");
+    }
 }

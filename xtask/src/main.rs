@@ -7,8 +7,9 @@ usage: cargo xtask <command>
 
 commands:
   regen            validate spec/fitbit-web-api.yaml and rewrite the generated code
-  regen --check    fail (and name the files) if the generated code is stale
-  coverage         operations per tag, untyped responses, operations without fixtures
+  regen --check    fail if the generated code is stale, naming the files with a unified diff
+  coverage         operations per tag, untyped responses, operations without fixtures,
+                   and where the fixtures come from
   surface          print the public-surface listing that the snapshot test guards
   check-spec FILE  validate another spec file and run the generator on it (writes nothing)
 ";
@@ -16,7 +17,13 @@ commands:
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let root = xtask::project_root();
+    let root = match xtask::project_root() {
+        Ok(root) => root,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
     let result = match args.as_slice() {
         ["regen"] => xtask::regen(&root).map(|changed| {
             if changed.is_empty() {
@@ -27,8 +34,12 @@ fn main() -> ExitCode {
             }
         }),
         ["regen", "--check"] => xtask::check(&root).map(|()| println!("generated code is up to date")),
-        ["coverage"] => load(&root)
-            .map(|spec| print!("{}", xtask::coverage::report(&xtask::coverage::compute(&spec, &root)))),
+        ["coverage"] => load(&root).and_then(|spec| {
+            print!("{}", xtask::coverage::report(&xtask::coverage::compute(&spec, &root)));
+            let provenance = xtask::provenance::load(&root)?;
+            print!("{}", xtask::coverage::provenance_report(&provenance));
+            Ok(())
+        }),
         ["check-spec", file] => xtask::spec::Spec::load(std::path::Path::new(file)).and_then(|spec| {
             xtask::validate::validate(&spec).map_err(xtask::Error::Invalid)?;
             let files = xtask::codegen::render_all(&spec)?;

@@ -41,6 +41,7 @@ pub fn validate(spec: &Spec) -> Result<(), Vec<String>> {
         problems.push(format!("openapi version is {}; progenitor 0.15 needs 3.0.x", spec.openapi.openapi));
     }
     check_refs(&spec.raw, "", &spec.raw, &mut problems);
+    check_schema_keys(&spec.raw, &mut problems);
 
     let declared_tags: BTreeSet<&str> = spec.openapi.tags.iter().map(|t| t.name.as_str()).collect();
     let mut seen_ids = BTreeSet::new();
@@ -239,6 +240,110 @@ fn check_responses(spec: &Spec, op: &OperationRef<'_>, problem: &mut impl FnMut(
     }
     if !has_4xx || !has_5xx {
         problem(format!("must declare `4XX` and `5XX` responses using `{ERROR_SCHEMA}`"));
+    }
+}
+
+/// The keys of an OpenAPI 3.0 Schema Object; `x-` extensions are allowed too.
+pub const SCHEMA_KEYS: &[&str] = &[
+    "$ref",
+    "additionalProperties",
+    "allOf",
+    "anyOf",
+    "default",
+    "deprecated",
+    "description",
+    "discriminator",
+    "enum",
+    "example",
+    "exclusiveMaximum",
+    "exclusiveMinimum",
+    "externalDocs",
+    "format",
+    "items",
+    "maxItems",
+    "maxLength",
+    "maxProperties",
+    "maximum",
+    "minItems",
+    "minLength",
+    "minProperties",
+    "minimum",
+    "multipleOf",
+    "not",
+    "nullable",
+    "oneOf",
+    "pattern",
+    "properties",
+    "readOnly",
+    "required",
+    "title",
+    "type",
+    "uniqueItems",
+    "writeOnly",
+    "xml",
+];
+
+/// Reports every key of a schema object that OpenAPI 3.0 does not define.
+/// openapiv3 ignores such keys, so a flow-style description cut at a comma
+/// (`{type: string, description: Local time, for example …}`) would
+/// silently leave a stray key and a truncated description.
+fn check_schema_keys(root: &serde_json::Value, problems: &mut Vec<String>) {
+    if let Some(schemas) = root.pointer("/components/schemas").and_then(serde_json::Value::as_object) {
+        for (name, schema) in schemas {
+            check_schema_object(name, schema, problems);
+        }
+    }
+    if let Some(parameters) = root.pointer("/components/parameters").and_then(serde_json::Value::as_object) {
+        for (name, parameter) in parameters {
+            if let Some(schema) = parameter.get("schema") {
+                check_schema_object(&format!("parameter {name}"), schema, problems);
+            }
+        }
+    }
+    let Some(paths) = root.get("paths").and_then(serde_json::Value::as_object) else { return };
+    for (path, item) in paths {
+        let Some(item) = item.as_object() else { continue };
+        for (method, operation) in item {
+            let name = operation
+                .get("operationId")
+                .and_then(serde_json::Value::as_str)
+                .map_or_else(|| format!("{} {path}", method.to_uppercase()), str::to_string);
+            let parameters = operation.get("parameters").and_then(serde_json::Value::as_array);
+            for parameter in parameters.into_iter().flatten() {
+                if let Some(schema) = parameter.get("schema") {
+                    let parameter_name =
+                        parameter.get("name").and_then(serde_json::Value::as_str).unwrap_or("?");
+                    check_schema_object(&format!("{name} (parameter `{parameter_name}`)"), schema, problems);
+                }
+            }
+        }
+    }
+}
+
+fn check_schema_object(at: &str, schema: &serde_json::Value, problems: &mut Vec<String>) {
+    let Some(object) = schema.as_object() else { return };
+    for key in object.keys() {
+        if !SCHEMA_KEYS.contains(&key.as_str()) && !key.starts_with("x-") {
+            problems
+                .push(format!("{at}: unknown schema key `{key}` (a description cut at a comma? quote it)"));
+        }
+    }
+    for key in ["items", "not", "additionalProperties"] {
+        if let Some(inner) = object.get(key) {
+            check_schema_object(&format!("{at}/{key}"), inner, problems);
+        }
+    }
+    for key in ["allOf", "oneOf", "anyOf"] {
+        for (index, inner) in
+            object.get(key).and_then(serde_json::Value::as_array).into_iter().flatten().enumerate()
+        {
+            check_schema_object(&format!("{at}/{key}/{index}"), inner, problems);
+        }
+    }
+    if let Some(properties) = object.get("properties").and_then(serde_json::Value::as_object) {
+        for (name, inner) in properties {
+            check_schema_object(&format!("{at}.{name}"), inner, problems);
+        }
     }
 }
 

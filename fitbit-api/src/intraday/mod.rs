@@ -25,6 +25,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
 use crate::generated_client::types::{IntradayDataset, TimeSeriesPoint};
+use crate::number::Number;
 use crate::values::ClockTime;
 
 pub use points::IntradayPoints;
@@ -40,32 +41,34 @@ pub type ExtraFields = serde_json::Map<String, serde_json::Value>;
 ///
 /// let point: IntradayPoint = serde_json::from_str(r#"{"time":"07:31:00","value":6.9,"level":2,"mets":58}"#).unwrap();
 /// assert_eq!(point.time, ClockTime::hms(7, 31, 0).unwrap());
-/// assert_eq!((point.value, point.level, point.mets), (6.9, Some(2), Some(58.0)));
+/// assert_eq!((point.value.as_f64(), point.level, point.mets.map(|m| m.as_f64())), (6.9, Some(2), Some(58.0)));
 ///
-/// // Fields the model does not know are kept and written back.
+/// // Fields the model does not know are kept and written back, and every
+/// // number keeps its form (an integer stays an integer).
 /// let text = r#"{"time":"00:00:00","value":61,"confidence":3}"#;
 /// let point: IntradayPoint = serde_json::from_str(text).unwrap();
 /// assert_eq!(point.extra.as_ref().unwrap()["confidence"], 3);
-/// assert_eq!(serde_json::to_string(&point).unwrap(), r#"{"time":"00:00:00","value":61.0,"confidence":3}"#);
+/// assert_eq!(serde_json::to_string(&point).unwrap(), text);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct IntradayPoint {
     /// The time of day, user-local.
     pub time: ClockTime,
-    /// The measurement (beats per minute, steps, calories, …).
-    pub value: f64,
+    /// The measurement (beats per minute, steps, calories, …), in the form
+    /// Fitbit wrote it (`62` or `1.0981`).
+    pub value: Number,
     /// Activity level (calories intraday only).
     pub level: Option<u8>,
     /// METs (calories intraday only).
-    pub mets: Option<f64>,
+    pub mets: Option<Number>,
     /// Fields not named above; `None` when there were none (the usual case).
     pub extra: Option<Box<ExtraFields>>,
 }
 
 impl IntradayPoint {
     /// A point with a time and a value, and nothing else.
-    pub fn new(time: ClockTime, value: f64) -> Self {
-        Self { time, value, level: None, mets: None, extra: None }
+    pub fn new(time: ClockTime, value: impl Into<Number>) -> Self {
+        Self { time, value: value.into(), level: None, mets: None, extra: None }
     }
 }
 
@@ -130,7 +133,7 @@ impl<'de> Deserialize<'de> for IntradayPoint {
                 let mut value = None;
                 // Outer `Some`: the key was present (its value may be `null`).
                 let mut level: Option<Option<u8>> = None;
-                let mut mets: Option<Option<f64>> = None;
+                let mut mets: Option<Option<Number>> = None;
                 let mut extra: Option<Box<ExtraFields>> = None;
                 while let Some(key) = map.next_key::<PointKey>()? {
                     match key {
@@ -263,10 +266,10 @@ mod tests {
         assert_eq!(point.level, None);
         assert_eq!(
             serde_json::to_value(&point).unwrap(),
-            serde_json::json!({"time":"07:31","value":2.0,"extra":{"a":[1]}})
+            serde_json::json!({"time":"07:31","value":2,"extra":{"a":[1]}})
         );
         assert_eq!(
-            IntradayPoint::new(ClockTime::hm(7, 31).unwrap(), 2.0),
+            IntradayPoint::new(ClockTime::hm(7, 31).unwrap(), 2),
             IntradayPoint { extra: None, ..point }
         );
     }

@@ -37,10 +37,10 @@ const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 /// let day: IntradayDataset = serde_json::from_str(text).unwrap();
 /// assert_eq!(day.dataset.len(), 2);
 /// assert_eq!(day.dataset[1].time, ClockTime::hms(0, 0, 1).unwrap());
-/// assert_eq!(day.dataset.iter().map(|point| point.value).sum::<f64>(), 123.0);
+/// assert_eq!(day.dataset.iter().map(|point| point.value.as_f64()).sum::<f64>(), 123.0);
 ///
-/// let points: IntradayPoints = vec![IntradayPoint::new(ClockTime::hm(7, 0).unwrap(), 64.0)].into();
-/// assert_eq!(serde_json::to_string(&points).unwrap(), r#"[{"time":"07:00","value":64.0}]"#);
+/// let points: IntradayPoints = vec![IntradayPoint::new(ClockTime::hm(7, 0).unwrap(), 64)].into();
+/// assert_eq!(serde_json::to_string(&points).unwrap(), r#"[{"time":"07:00","value":64}]"#);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IntradayPoints(Vec<IntradayPoint>);

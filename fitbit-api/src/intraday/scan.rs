@@ -13,6 +13,7 @@
 //! keeps the unknown fields or reports the error.
 
 use super::IntradayPoint;
+use crate::number::Number;
 use crate::values::ClockTime;
 
 /// The fewest bytes a compact point takes (`{"time":"00:00","value":0}` is
@@ -20,8 +21,9 @@ use crate::values::ClockTime;
 /// without growing; a pretty-printed one only allocates more than it needs.
 const MIN_BYTES_PER_POINT: usize = 26;
 
-/// Integers of up to this many digits are exact in an `f64`.
-const EXACT_DIGITS: usize = 15;
+/// Integers of up to this many digits are read here; longer ones (up to
+/// `u64::MAX`) go to serde_json, which reads them exactly too.
+const FAST_DIGITS: usize = 19;
 
 /// The points of `text`, or `None` when it strays from the shape handled
 /// here.
@@ -59,9 +61,9 @@ pub(super) fn scan_points(text: &str) -> Option<Vec<IntradayPoint>> {
 #[derive(Default)]
 struct Fields {
     time: Option<ClockTime>,
-    value: Option<f64>,
+    value: Option<Number>,
     level: Option<Option<u8>>,
-    mets: Option<Option<f64>>,
+    mets: Option<Option<Number>>,
 }
 
 impl Fields {
@@ -108,7 +110,8 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// `{"time":…,"value":…}` with `level` and `mets` allowed, in any order.
+    /// `{"time":…,"value":…}` with `level` and `mets` allowed, in any order,
+    /// with any JSON whitespace between tokens.
     fn point(&mut self) -> Option<IntradayPoint> {
         let mut fields = Fields::default();
         if let Some(time) = self.compact_point_start() {
@@ -136,9 +139,9 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// The usual start of a point, `{"time":"HH:mm:ss","value":`, read in
-    /// one step: its time, with the cursor on the value. Moves nothing when
-    /// the point starts otherwise.
+    /// The usual start of a compact point, `{"time":"HH:mm:ss","value":`,
+    /// read in one step: its time, with the cursor on the value. Moves
+    /// nothing when the point starts otherwise.
     #[inline(always)]
     fn compact_point_start(&mut self) -> Option<ClockTime> {
         const TIME_KEY: &[u8; 9] = b"{\"time\":\"";
@@ -171,6 +174,7 @@ impl<'a> Cursor<'a> {
 
     /// The bytes of a string without escapes (keys and times are short and
     /// plain; an escape sends the dataset to serde).
+    #[inline(always)]
     fn string(&mut self) -> Option<&'a [u8]> {
         self.expect(b'"')?;
         let start = self.at;
@@ -192,10 +196,10 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// A JSON number as serde_json reads it into an `f64`; the usual one,
+    /// A JSON number as [`Number`]'s `Deserialize` reads it: the usual one,
     /// a short unsigned integer, inline.
     #[inline(always)]
-    fn number(&mut self) -> Option<f64> {
+    fn number(&mut self) -> Option<Number> {
         let mut at = self.at;
         let mut significand = 0_u64;
         while let Some(digit) = self.bytes.get(at).map(|byte| byte.wrapping_sub(b'0')).filter(|d| *d <= 9) {
@@ -204,40 +208,34 @@ impl<'a> Cursor<'a> {
             at += 1;
         }
         let digits = at - self.at;
-        let plain = (1..=EXACT_DIGITS).contains(&digits)
+        let plain = (1..FAST_DIGITS).contains(&digits)
             && (digits == 1 || self.bytes[self.at] != b'0')
             && !matches!(self.bytes.get(at), Some(b'.' | b'e' | b'E'));
         if plain {
             self.at = at;
-            return Some(significand as f64);
+            return Some(Number::pos_int(significand));
         }
         self.other_number()
     }
 
-    /// Negative numbers, fractions, exponents and long integers.
+    /// Negative numbers, fractions, exponents and long integers: read by
+    /// serde_json, so that both paths give the same number to the last bit
+    /// and in the same form.
     #[cold]
-    fn other_number(&mut self) -> Option<f64> {
+    fn other_number(&mut self) -> Option<Number> {
         let start = self.at;
-        let negative = self.eat(b'-');
+        self.eat(b'-');
         let digits_start = self.at;
-        let mut significand = 0_u64;
-        while let Some(digit @ b'0'..=b'9') = self.peek() {
-            significand = significand.wrapping_mul(10).wrapping_add(u64::from(digit - b'0'));
+        while let Some(b'0'..=b'9') = self.peek() {
             self.at += 1;
         }
         let digits = self.at - digits_start;
         if digits == 0 || (digits > 1 && self.bytes[digits_start] == b'0') {
             return None;
         }
-        if digits <= EXACT_DIGITS && !matches!(self.peek(), Some(b'.' | b'e' | b'E')) {
-            // serde_json turns `-0` into `-0.0` too.
-            return Some(if negative { -(significand as f64) } else { significand as f64 });
-        }
         while let Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') = self.peek() {
             self.at += 1;
         }
-        // Its decimal parser is not always correctly rounded; using it keeps
-        // this path and serde's in step.
         let text = std::str::from_utf8(&self.bytes[start..self.at]).ok()?;
         serde_json::from_str(text).ok()
     }

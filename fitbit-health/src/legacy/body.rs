@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Timelike as _, Utc};
 use fitbit_api::ClockTime;
+use fitbit_api::Number;
 use fitbit_api::types::{BodyFatLog, BodyFatLogList, WeightLog, WeightLogList};
 use fitbit_auth::Error;
 use google_devicesandservices_health_v4::model::data_point::Data;
@@ -52,11 +53,11 @@ impl Legacy {
             logs.push(build(
                 WeightLog::builder()
                     .extra(no_extra())
-                    .weight(Some(units::body_weight(grams, self.units)))
+                    .weight(Some(units::body_weight(grams, self.units).into()))
                     .date(reading.local.map(|t| t.date()))
                     .time(reading.local.and_then(clock))
-                    .fat(fat)
-                    .bmi(bmi)
+                    .fat(fat.map(fitbit_api::Number::from))
+                    .bmi(bmi.map(fitbit_api::Number::from))
                     .log_id(log_id(reading.point))
                     .source(Some(source(reading.point).to_string())),
             )?);
@@ -79,7 +80,7 @@ impl Legacy {
             logs.push(build(
                 BodyFatLog::builder()
                     .extra(no_extra())
-                    .fat(fat.percentage)
+                    .fat(fat.percentage.map(Number::from))
                     .date(reading.local.map(|t| t.date()))
                     .time(reading.local.and_then(clock))
                     .log_id(log_id(reading.point))

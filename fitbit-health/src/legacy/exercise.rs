@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use fitbit_api::ListBound;
+use fitbit_api::Number;
 use fitbit_api::types::{ActivityLog, ActivityLogAzm, ActivityLogList, Pagination};
 use fitbit_auth::Error;
 use futures::{Stream, StreamExt as _, TryStreamExt as _};
@@ -214,19 +215,35 @@ fn legacy_log(
             .duration(duration)
             .original_duration(duration)
             .active_duration(exercise.active_duration.as_ref().and_then(millis))
-            .calories(metrics.and_then(|m| m.calories_kcal))
+            .calories(metrics.and_then(|m| m.calories_kcal).map(Number::from))
             .steps(metrics.and_then(|m| m.steps).and_then(|s| u64::try_from(s).ok()))
-            .distance(metrics.and_then(|m| m.distance_millimeters).map(|mm| units::distance(mm, units)))
+            .distance(
+                metrics
+                    .and_then(|m| m.distance_millimeters)
+                    .map(|mm| units::distance(mm, units))
+                    .map(fitbit_api::Number::from),
+            )
             .distance_unit(
                 metrics.and_then(|m| m.distance_millimeters).map(|_| units::distance_unit(units).to_string()),
             )
             .elevation_gain(
-                metrics.and_then(|m| m.elevation_gain_millimeters).map(|mm| units::elevation(mm, units)),
+                metrics
+                    .and_then(|m| m.elevation_gain_millimeters)
+                    .map(|mm| units::elevation(mm, units))
+                    .map(fitbit_api::Number::from),
             )
             .speed(
-                metrics.and_then(|m| m.average_speed_millimeters_per_second).map(|v| units::speed(v, units)),
+                metrics
+                    .and_then(|m| m.average_speed_millimeters_per_second)
+                    .map(|v| units::speed(v, units))
+                    .map(fitbit_api::Number::from),
             )
-            .pace(metrics.and_then(|m| m.average_pace_seconds_per_meter).map(|v| units::pace(v, units)))
+            .pace(
+                metrics
+                    .and_then(|m| m.average_pace_seconds_per_meter)
+                    .map(|v| units::pace(v, units))
+                    .map(fitbit_api::Number::from),
+            )
             .average_heart_rate(
                 metrics
                     .and_then(|m| m.average_heart_rate_beats_per_minute)

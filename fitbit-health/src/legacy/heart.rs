@@ -2,6 +2,7 @@
 //! (zones, resting heart rate) and `get_heartrate_intraday_by_date` /
 //! `…_by_date_window` (1 s samples, 1/5/15-minute averages).
 
+use fitbit_api::Number;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -130,7 +131,7 @@ impl Legacy {
                                 .min(zone.min)
                                 .max(zone.max)
                                 .minutes(Some(zone.minutes.unwrap_or(0)))
-                                .calories_out(zone.calories),
+                                .calories_out(zone.calories.map(Number::from)),
                         ))
                     })
                     .collect::<Result<Vec<_>, _>>()?;

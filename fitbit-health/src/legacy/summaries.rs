@@ -2,6 +2,7 @@
 //! temperature and cardio fitness (VO2 max).
 
 use chrono::NaiveDate;
+use fitbit_api::Number;
 use fitbit_api::types::{
     BreathingRateSummary, BreathingRateSummaryDay, BreathingRateValue, CardioScoreDay, CardioScoreSummary,
     CardioScoreValue, HrvSummary, HrvSummaryDay, HrvSummaryValue, Spo2Summary, Spo2SummaryList,
@@ -44,9 +45,9 @@ impl Legacy {
             let value: Spo2SummaryValue = build(
                 Spo2SummaryValue::builder()
                     .extra(no_extra())
-                    .avg(night.average_percentage)
-                    .min(night.lower_bound_percentage)
-                    .max(night.upper_bound_percentage),
+                    .avg(night.average_percentage.map(Number::from))
+                    .min(night.lower_bound_percentage.map(fitbit_api::Number::from))
+                    .max(night.upper_bound_percentage.map(fitbit_api::Number::from)),
             )?;
             nights.push((
                 date,
@@ -74,7 +75,9 @@ impl Legacy {
             let Some(Data::DailyRespiratoryRate(night)) = &point.data else { continue };
             let Some(date) = night.date.as_ref().and_then(date_of) else { continue };
             let value: BreathingRateValue = build(
-                BreathingRateValue::builder().extra(no_extra()).breathing_rate(night.breaths_per_minute),
+                BreathingRateValue::builder()
+                    .extra(no_extra())
+                    .breathing_rate(night.breaths_per_minute.map(Number::from)),
             )?;
             days.push(build(
                 BreathingRateSummaryDay::builder().extra(no_extra()).date_time(date).value(value),
@@ -98,8 +101,12 @@ impl Legacy {
             let value: HrvSummaryValue = build(
                 HrvSummaryValue::builder()
                     .extra(no_extra())
-                    .daily_rmssd(night.average_heart_rate_variability_milliseconds)
-                    .deep_rmssd(night.deep_sleep_root_mean_square_of_successive_differences_milliseconds),
+                    .daily_rmssd(night.average_heart_rate_variability_milliseconds.map(Number::from))
+                    .deep_rmssd(
+                        night
+                            .deep_sleep_root_mean_square_of_successive_differences_milliseconds
+                            .map(fitbit_api::Number::from),
+                    ),
             )?;
             days.push(build(HrvSummaryDay::builder().extra(no_extra()).date_time(date).value(value))?);
         }
@@ -132,7 +139,7 @@ impl Legacy {
             };
             let relative = units::temperature_difference(nightly - baseline, self.units);
             let value: TempSkinValue =
-                build(TempSkinValue::builder().extra(no_extra()).nightly_relative(Some(relative)))?;
+                build(TempSkinValue::builder().extra(no_extra()).nightly_relative(Some(relative.into())))?;
             nights.push(build(TempSkinNight::builder().extra(no_extra()).date_time(date).value(value))?);
         }
         nights.sort_by_key(|night| night.date_time.date());

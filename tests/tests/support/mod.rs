@@ -6,6 +6,7 @@ pub mod contract;
 pub use fitbit_tests::fixtures;
 pub mod rotating;
 pub mod scripted;
+pub mod typed_mock;
 
 use httpmock::MockServer;
 
