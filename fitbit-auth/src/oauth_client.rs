@@ -531,6 +531,13 @@ impl OAuthClient {
             Error::SignInRequired { api: Some(api), .. } if api.envelope.has_error_type("invalid_grant") => {
                 api
             }
+            // Google answers a token request without the client secret with
+            // `invalid_request` ("client_secret is missing."): the request's
+            // shape is ours, so the fix is the app's configuration, not the
+            // command's arguments.
+            Error::Validation { api, .. } if Self::names_missing_client_secret(&api) => {
+                return Error::InvalidClient(api);
+            }
             other => return other,
         };
         let reason = match (grant_type, self.provider) {
@@ -545,6 +552,16 @@ impl OAuthClient {
             (_, Provider::Fitbit) => "the refresh token was refused (used, revoked or expired)",
         };
         Error::SignInRequired { reason: reason.into(), api: Some(api) }
+    }
+
+    /// An `invalid_request` whose description says the client secret is
+    /// missing.
+    fn names_missing_client_secret(api: &crate::ApiError) -> bool {
+        api.envelope.has_error_type("invalid_request")
+            && api
+                .envelope
+                .message()
+                .is_some_and(|message| message.to_ascii_lowercase().contains("client_secret"))
     }
 
     /// POSTs a form (reqwest sets Content-Length, which Fitbit requires) and

@@ -142,6 +142,26 @@ async fn a_web_server_client_and_a_client_without_a_secret_sign_in_too() {
 }
 
 #[tokio::test]
+async fn a_desktop_client_without_its_secret_is_told_to_fix_the_app_credentials() {
+    let mock = mock().await;
+    let no_secret = OAuthClient::google(DESKTOP_CLIENT_ID)
+        .redirect_uri("http://127.0.0.1:9321")
+        .endpoints(endpoints(&mock))
+        .build()
+        .unwrap();
+    let pending = no_secret.authorization_request().scope(GoogleScope::SleepReadonly).build().unwrap();
+    let location = consent(pending.url().as_str()).await;
+
+    let err = no_secret.complete_authorization(&pending, &location).await.unwrap_err();
+
+    // Google's `invalid_request` ("client_secret is missing.") is the app's
+    // configuration, not the command's arguments.
+    assert!(matches!(err, Error::InvalidClient(_)), "{err:?}");
+    assert_eq!(err.action(), Action::CheckClientCredentials);
+    assert!(err.to_string().contains("client_secret is missing"), "{err}");
+}
+
+#[tokio::test]
 async fn a_partial_grant_is_refused_naming_the_missing_scopes_or_kept_when_allowed() {
     let mock = mock().await;
     let oauth = desktop(&mock, "http://127.0.0.1:8124");
