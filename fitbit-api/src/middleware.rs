@@ -28,7 +28,6 @@ use reqwest::{Request, Response, StatusCode};
 use tracing::Instrument;
 
 use crate::clock::Clock;
-use crate::endpoint::BaseUrl;
 use crate::generated_client::Client;
 use crate::generated_client::types::Locale;
 use crate::governor::{self, Admission, Governor, RateLimitPolicy, RateLimitStatus, jitter};
@@ -48,7 +47,6 @@ pub struct Middleware {
 }
 
 pub(crate) struct Shared {
-    pub(crate) base_url: BaseUrl,
     pub(crate) authorizer: Arc<dyn Authorizer>,
     pub(crate) accept_language: Option<UnitSystem>,
     pub(crate) accept_locale: Option<Locale>,
@@ -61,11 +59,6 @@ pub(crate) struct Shared {
 impl Middleware {
     pub(crate) fn new(shared: Shared) -> Self {
         Self { shared: Arc::new(shared) }
-    }
-
-    /// The parsed base URL that operation paths are joined to.
-    pub(crate) fn base_url(&self) -> &BaseUrl {
-        &self.shared.base_url
     }
 
     /// The token source this client uses.

@@ -550,6 +550,8 @@ fn transport_message(err: &reqwest::Error) -> String {
         "could not connect"
     } else if err.is_body() || err.is_decode() {
         "the response body was cut off"
+    } else if err.is_builder() {
+        "the request could not be built"
     } else if err.is_request() {
         "the request failed"
     } else {
@@ -764,6 +766,9 @@ impl From<progenitor_client::Error<ErrorEnvelope>> for Error {
                 status: None,
                 message: format!("{err} (body starts with: {})", body_excerpt(&body)),
             },
+            // A request reqwest could not build (a client made with a base
+            // URL that does not parse) never left: not worth a retry.
+            P::CommunicationError(err) if err.is_builder() => Error::InvalidRequest(transport_message(&err)),
             P::CommunicationError(err) | P::ResponseBodyError(err) => Error::from_transport(&err),
             P::InvalidUpgrade(err) => {
                 Error::InvalidResponse { status: None, message: transport_message(&err) }
