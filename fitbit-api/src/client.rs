@@ -13,8 +13,9 @@ use crate::middleware::{Middleware, Shared};
 use crate::retry::RetryPolicy;
 use crate::values::UnitSystem;
 
-/// Where the Fitbit Web API lives.
-pub const DEFAULT_BASE_URL: &str = "https://api.fitbit.com";
+/// Where the Fitbit Web API lives: the host that also serves Fitbit's OAuth
+/// endpoints ([`fitbit_auth::FITBIT_API`]).
+pub const DEFAULT_BASE_URL: &str = fitbit_auth::FITBIT_API;
 
 /// The default time limit for one request, connection included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);

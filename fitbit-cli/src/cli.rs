@@ -10,7 +10,7 @@ use clap::{Args, CommandFactory as _, Parser, Subcommand, ValueEnum};
 use fitbit_api::UnitSystem;
 use url::Url;
 
-use crate::config::{DEFAULT_API_URL, DEFAULT_AUTHORIZE_URL, DEFAULT_TIMEOUT_SECS};
+use crate::config::{DEFAULT_AUTHORIZE_URL, DEFAULT_TIMEOUT_SECS};
 
 /// The heading of the options only the legacy Fitbit Web API commands read.
 const LEGACY: &str = "Legacy Fitbit Web API options";
@@ -81,7 +81,7 @@ pub struct GlobalArgs {
     pub token_file: Option<PathBuf>,
 
     /// The API's base URL; also serves /oauth2/token, /oauth2/revoke and /1.1/oauth2/introspect
-    #[arg(long, global = true, env = "FITBIT_API_URL", value_name = "URL", default_value = DEFAULT_API_URL, help_heading = LEGACY)]
+    #[arg(long, global = true, env = "FITBIT_API_URL", value_name = "URL", default_value = fitbit_api::DEFAULT_BASE_URL, help_heading = LEGACY)]
     pub api_url: Url,
 
     /// The consent page the browser is sent to
