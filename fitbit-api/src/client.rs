@@ -9,7 +9,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::generated_client::Client;
 use crate::generated_client::types::Locale;
 use crate::governor::{Governor, RateLimitPolicy};
-use crate::middleware::{Middleware, Shared};
+use crate::middleware::{ClientState, Shared};
 use crate::retry::RetryPolicy;
 use crate::values::UnitSystem;
 
@@ -92,8 +92,10 @@ impl Client {
         progenitor_client::ClientInfo::baseurl(self)
     }
 
-    /// The hooks' shared state: token source and defaults.
-    pub fn middleware(&self) -> &Middleware {
+    /// This client's state: token source, defaults, rate-limit budget and
+    /// policies. A clone of it makes another client of the same user with
+    /// `Client::new(base_url, state)`.
+    pub fn state(&self) -> &ClientState {
         progenitor_client::ClientInfo::inner(self)
     }
 }
@@ -196,7 +198,7 @@ impl ClientBuilder {
                 .build()
                 .map_err(|err| Error::Config(format!("HTTP client: {err}")))?,
         };
-        let middleware = Middleware::new(Shared {
+        let state = ClientState::new(Shared {
             authorizer,
             accept_language: self.accept_language,
             accept_locale: self.accept_locale,
@@ -205,7 +207,7 @@ impl ClientBuilder {
             retry_policy: self.retry_policy,
             clock: self.clock,
         });
-        Ok(Client::new_with_client(&self.base_url, http, middleware))
+        Ok(Client::new_with_client(&self.base_url, http, state))
     }
 }
 

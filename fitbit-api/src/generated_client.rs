@@ -23718,7 +23718,7 @@ Version: 1*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::Middleware,
+    pub(crate) inner: crate::ClientState,
 }
 impl Client {
     /// Create a new client.
@@ -23726,7 +23726,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::Middleware) -> Self {
+    pub fn new(baseurl: &str, inner: crate::ClientState) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -23745,7 +23745,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::Middleware,
+        inner: crate::ClientState,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -23754,7 +23754,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::Middleware> for Client {
+impl ClientInfo<crate::ClientState> for Client {
     fn api_version() -> &'static str {
         "1"
     }
@@ -23764,7 +23764,7 @@ impl ClientInfo<crate::Middleware> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::Middleware {
+    fn inner(&self) -> &crate::ClientState {
         &self.inner
     }
 }
@@ -23772,7 +23772,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::Middleware>,
+        Client: ClientHooks<crate::ClientState>,
     {}
 };
 ///Daily and minute-level Active Zone Minutes per heart-rate zone.

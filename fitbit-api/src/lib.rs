@@ -65,7 +65,7 @@ pub use fitbit_auth::{Action, ApiError, Error, ErrorEnvelope};
 pub use generated_client::{ByteStream, Client, ResponseValue, builder, prelude};
 pub use governor::{Governor, RateLimitPolicy, RateLimitStatus};
 pub use intraday::{ActivityIntradayEntry, ExtraFields, IntradayPoint, IntradayPoints};
-pub use middleware::Middleware;
+pub use middleware::ClientState;
 pub use number::Number;
 pub use pagination::{ItemStream, ListQuery, Page};
 pub use retry::RetryPolicy;

@@ -169,7 +169,7 @@ pub fn client_settings() -> GenerationSettings {
         // The hooks carry auth, rate limiting, retries and tracing; a missing
         // `impl ClientHooks` is a compile error rather than a silent no-op.
         .with_hooks(HooksMode::Expected)
-        .with_inner_type(quote!(crate::Middleware))
+        .with_inner_type(quote!(crate::ClientState))
         .with_derive("PartialEq");
     for (schema, rust_type, impls) in REPLACEMENTS {
         settings.with_replacement(*schema, *rust_type, impls.iter().cloned());
