@@ -2,7 +2,9 @@
 //!
 //! Everything that shapes the generated code lives here: progenitor's settings,
 //! the named schemas our handwritten types replace, and the few adjustments
-//! made to progenitor's output (each documented where it is made).
+//! made to progenitor's output (each documented where it is made). Only
+//! adjustments that change what the code does are made, and each fails
+//! regeneration when progenitor's output no longer has what it matches.
 
 use std::path::PathBuf;
 
