@@ -32,9 +32,10 @@ pub fn session(base_url: &str) -> Session {
     Session::new(oauth.expect("an OAuth client"), MemoryStore::with_tokens(tokens))
 }
 
-/// Decodes an answer's body as the client does ([`fitbit_api::decode_json`]);
-/// a body that does not decode is a broken bench.
+/// Decodes an answer's body as the client does (progenitor-client's
+/// `ResponseValue::from_response`: `serde_json::from_slice`); a body that
+/// does not decode is a broken bench.
 pub fn decode_as_the_client<T: DeserializeOwned>(body: &[u8]) -> T {
-    fitbit_api::decode_json(body)
+    serde_json::from_slice(body)
         .unwrap_or_else(|err| panic!("the body does not decode as {}: {err}", std::any::type_name::<T>()))
 }

@@ -6,16 +6,16 @@ use std::time::Duration;
 use fitbit_auth::{AccessToken, Authorizer, Error, StaticToken};
 
 use crate::clock::{Clock, SystemClock};
-use crate::endpoint::BaseUrl;
 use crate::generated_client::Client;
 use crate::generated_client::types::Locale;
 use crate::governor::{Governor, RateLimitPolicy};
-use crate::middleware::{Middleware, Shared};
+use crate::middleware::{ClientState, Shared};
 use crate::retry::RetryPolicy;
 use crate::values::UnitSystem;
 
-/// Where the Fitbit Web API lives.
-pub const DEFAULT_BASE_URL: &str = "https://api.fitbit.com";
+/// Where the Fitbit Web API lives: the host that also serves Fitbit's OAuth
+/// endpoints ([`fitbit_auth::FITBIT_API`]).
+pub const DEFAULT_BASE_URL: &str = fitbit_auth::FITBIT_API;
 
 /// The default time limit for one request, connection included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -92,8 +92,10 @@ impl Client {
         progenitor_client::ClientInfo::baseurl(self)
     }
 
-    /// The hooks' shared state: token source and defaults.
-    pub fn middleware(&self) -> &Middleware {
+    /// This client's state: token source, defaults, rate-limit budget and
+    /// policies. A clone of it makes another client of the same user with
+    /// `Client::new(base_url, state)`.
+    pub fn state(&self) -> &ClientState {
         progenitor_client::ClientInfo::inner(self)
     }
 }
@@ -185,7 +187,7 @@ impl ClientBuilder {
         let authorizer = self.authorizer.ok_or_else(|| {
             Error::Config("no token source: call `.authorizer(…)` or `.bearer_token(…)`".into())
         })?;
-        let base_url = BaseUrl::parse(&self.base_url)
+        check_base_url(&self.base_url)
             .map_err(|err| Error::Config(format!("base URL `{}`: {err}", self.base_url)))?;
         let http = match self.http {
             Some(http) => http,
@@ -196,8 +198,7 @@ impl ClientBuilder {
                 .build()
                 .map_err(|err| Error::Config(format!("HTTP client: {err}")))?,
         };
-        let middleware = Middleware::new(Shared {
-            base_url,
+        let state = ClientState::new(Shared {
             authorizer,
             accept_language: self.accept_language,
             accept_locale: self.accept_locale,
@@ -206,6 +207,55 @@ impl ClientBuilder {
             retry_policy: self.retry_policy,
             clock: self.clock,
         });
-        Ok(Client::new_with_client(&self.base_url, http, middleware))
+        Ok(Client::new_with_client(&self.base_url, http, state))
+    }
+}
+
+/// Accepts an absolute `http` or `https` URL without query or fragment:
+/// operation paths go after it, so neither would survive, and a URL that
+/// does not parse would fail every request rather than the build.
+fn check_base_url(text: &str) -> Result<(), String> {
+    let url = url::Url::parse(text).map_err(|err| err.to_string())?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("the scheme must be http or https, not `{}`", url.scheme()));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("a base URL cannot have a query or a fragment".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_what_a_path_can_follow() {
+        for base in [
+            DEFAULT_BASE_URL,
+            "http://127.0.0.1:43123",
+            "http://[::1]:8080",
+            "http://localhost:9000/fitbit",
+            "https://proxy.example.org/a%20b/api",
+            "HTTPS://API.Fitbit.COM",
+            "https://bücher.example",
+        ] {
+            check_base_url(base).unwrap_or_else(|err| panic!("{base}: {err}"));
+        }
+    }
+
+    #[test]
+    fn refuses_what_a_path_cannot_follow() {
+        for (base, expected) in [
+            ("api.fitbit.com", "relative URL without a base"),
+            ("ftp://api.fitbit.com", "http or https, not `ftp`"),
+            ("mailto:someone@example.org", "http or https"),
+            ("https://api.fitbit.com/?key=1", "query or a fragment"),
+            ("https://api.fitbit.com/#top", "query or a fragment"),
+            ("http://[::1", "invalid IPv6"),
+        ] {
+            let err = check_base_url(base).expect_err(base);
+            assert!(err.contains(expected), "{base}: {err}");
+        }
     }
 }

@@ -5,7 +5,6 @@
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
 use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
-use crate::path::ToPathSegment as _;
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
@@ -23719,7 +23718,7 @@ Version: 1*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::Middleware,
+    pub(crate) inner: crate::ClientState,
 }
 impl Client {
     /// Create a new client.
@@ -23727,7 +23726,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::Middleware) -> Self {
+    pub fn new(baseurl: &str, inner: crate::ClientState) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -23746,7 +23745,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::Middleware,
+        inner: crate::ClientState,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -23755,7 +23754,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::Middleware> for Client {
+impl ClientInfo<crate::ClientState> for Client {
     fn api_version() -> &'static str {
         "1"
     }
@@ -23765,7 +23764,7 @@ impl ClientInfo<crate::Middleware> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::Middleware {
+    fn inner(&self) -> &crate::ClientState {
         &self.inner
     }
 }
@@ -23773,7 +23772,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::Middleware>,
+        Client: ClientHooks<crate::ClientState>,
     {}
 };
 ///Daily and minute-level Active Zone Minutes per heart-rate zone.
@@ -28444,7 +28443,6 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
-    use crate::path::ToPathSegment as _;
     /**Builder for [`ClientFriendsExt::get_friends`]
 
 [`ClientFriendsExt::get_friends`]: super::ClientFriendsExt::get_friends*/
@@ -28509,12 +28507,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1.1/user/{}/friends.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1.1/user/{}/friends.json", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -28539,18 +28536,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -28625,14 +28622,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1.1/user/{}/leaderboard/friends.json", user_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1.1/user/{}/leaderboard/friends.json", client.baseurl, encode_path(&
+                user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -28657,18 +28651,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -28789,10 +28783,11 @@ pub mod builder {
             let start_time = start_time.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(&format!("1.2/user/{}/sleep.json", user_id.path_segment()))
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1.2/user/{}/sleep.json", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -28820,19 +28815,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
-                201u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -28918,15 +28913,11 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1.2/user/{}/sleep/date/{}.json", user_id.path_segment(), date
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1.2/user/{}/sleep/date/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -28951,18 +28942,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -29070,15 +29061,12 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1.2/user/{}/sleep/date/{}/{}.json", user_id.path_segment(),
-                        start_date.path_segment(), end_date.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1.2/user/{}/sleep/date/{}/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& start_date.to_string()),
+                encode_path(& end_date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -29103,18 +29091,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -29189,12 +29177,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1.2/user/{}/sleep/goal.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1.2/user/{}/sleep/goal.json", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -29219,18 +29206,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -29317,12 +29304,11 @@ pub mod builder {
             let min_duration = min_duration.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1.2/user/{}/sleep/goal.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1.2/user/{}/sleep/goal.json", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -29348,19 +29334,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
-                201u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -29510,12 +29496,11 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1.2/user/{}/sleep/list.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1.2/user/{}/sleep/list.json", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -29545,18 +29530,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -29609,15 +29594,11 @@ pub mod builder {
             let Self { client, user_id, log_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let log_id = log_id.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1.2/user/{}/sleep/{}.json", user_id.path_segment(), log_id
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1.2/user/{}/sleep/{}.json", client.baseurl, encode_path(& user_id
+                .to_string()), encode_path(& log_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -29640,14 +29621,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -29707,10 +29688,8 @@ pub mod builder {
             let Self { client, accept_language, accept_locale } = self;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url("1/activities.json")
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!("{}/1/activities.json", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -29735,18 +29714,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -29818,12 +29797,11 @@ pub mod builder {
             let activity_id = activity_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1/activities/{}.json", activity_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/activities/{}.json", client.baseurl, encode_path(& activity_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -29848,18 +29826,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -29916,10 +29894,8 @@ pub mod builder {
             let Self { client, accept_language, accept_locale } = self;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url("1/foods/locales.json")
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!("{}/1/foods/locales.json", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -29944,18 +29920,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -30030,10 +30006,8 @@ pub mod builder {
             let query = query.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url("1/foods/search.json")
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!("{}/1/foods/search.json", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -30059,18 +30033,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -30127,10 +30101,8 @@ pub mod builder {
             let Self { client, accept_language, accept_locale } = self;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url("1/foods/units.json")
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!("{}/1/foods/units.json", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -30155,18 +30127,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -30235,10 +30207,10 @@ pub mod builder {
             let food_id = food_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(&format!("1/foods/{}.json", food_id.path_segment()))
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/foods/{}.json", client.baseurl, encode_path(& food_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -30263,18 +30235,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -30346,12 +30318,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1/user/{}/activities.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities.json", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -30376,18 +30347,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -30593,12 +30564,11 @@ pub mod builder {
             let start_time = start_time.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1/user/{}/activities.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities.json", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -30645,19 +30615,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
-                201u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -30765,16 +30735,12 @@ pub mod builder {
             let detail_level = detail_level.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/active-zone-minutes/date/{}/1d/{}.json",
-                        user_id.path_segment(), date.path_segment(), detail_level
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/active-zone-minutes/date/{}/1d/{}.json", client
+                .baseurl, encode_path(& user_id.to_string()), encode_path(& date
+                .to_string()), encode_path(& detail_level.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -30799,18 +30765,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -30949,17 +30915,13 @@ pub mod builder {
             let end_time = end_time.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/active-zone-minutes/date/{}/1d/{}/time/{}/{}.json",
-                        user_id.path_segment(), date.path_segment(), detail_level
-                        .path_segment(), start_time.path_segment(), end_time
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/active-zone-minutes/date/{}/1d/{}/time/{}/{}.json",
+                client.baseurl, encode_path(& user_id.to_string()), encode_path(& date
+                .to_string()), encode_path(& detail_level.to_string()), encode_path(&
+                start_time.to_string()), encode_path(& end_time.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -30984,18 +30946,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -31093,16 +31055,12 @@ pub mod builder {
             let period = period.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/active-zone-minutes/date/{}/{}.json",
-                        user_id.path_segment(), date.path_segment(), period
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/active-zone-minutes/date/{}/{}.json", client
+                .baseurl, encode_path(& user_id.to_string()), encode_path(& date
+                .to_string()), encode_path(& period.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -31127,18 +31085,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -31246,16 +31204,12 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/active-zone-minutes/date/{}/{}.json",
-                        user_id.path_segment(), start_date.path_segment(), end_date
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/active-zone-minutes/date/{}/{}.json", client
+                .baseurl, encode_path(& user_id.to_string()), encode_path(& start_date
+                .to_string()), encode_path(& end_date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -31280,18 +31234,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -31415,16 +31369,13 @@ pub mod builder {
             let detail_level = detail_level.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/active-zone-minutes/date/{}/{}/{}.json",
-                        user_id.path_segment(), start_date.path_segment(), end_date
-                        .path_segment(), detail_level.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/active-zone-minutes/date/{}/{}/{}.json", client
+                .baseurl, encode_path(& user_id.to_string()), encode_path(& start_date
+                .to_string()), encode_path(& end_date.to_string()), encode_path(&
+                detail_level.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -31449,18 +31400,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -31615,17 +31566,14 @@ pub mod builder {
             let end_time = end_time.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/active-zone-minutes/date/{}/{}/{}/time/{}/{}.json",
-                        user_id.path_segment(), start_date.path_segment(), end_date
-                        .path_segment(), detail_level.path_segment(), start_time
-                        .path_segment(), end_time.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/active-zone-minutes/date/{}/{}/{}/time/{}/{}.json",
+                client.baseurl, encode_path(& user_id.to_string()), encode_path(&
+                start_date.to_string()), encode_path(& end_date.to_string()),
+                encode_path(& detail_level.to_string()), encode_path(& start_time
+                .to_string()), encode_path(& end_time.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -31650,18 +31598,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -31750,15 +31698,11 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/date/{}.json", user_id.path_segment(), date
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/date/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -31783,18 +31727,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -31869,14 +31813,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/favorite.json", user_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/favorite.json", client.baseurl, encode_path(&
+                user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -31901,18 +31842,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -31965,15 +31906,11 @@ pub mod builder {
             let Self { client, user_id, activity_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let activity_id = activity_id.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/favorite/{}.json", user_id.path_segment(),
-                        activity_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/favorite/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& activity_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31997,14 +31934,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -32057,15 +31994,11 @@ pub mod builder {
             let Self { client, user_id, activity_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let activity_id = activity_id.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/favorite/{}.json", user_id.path_segment(),
-                        activity_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/favorite/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& activity_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -32088,14 +32021,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -32170,14 +32103,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/frequent.json", user_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/frequent.json", client.baseurl, encode_path(&
+                user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -32202,18 +32132,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -32302,15 +32232,11 @@ pub mod builder {
             let period = period.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/goals/{}.json", user_id.path_segment(),
-                        period.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/goals/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& period.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -32335,18 +32261,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -32471,15 +32397,11 @@ pub mod builder {
             let value = value.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/goals/{}.json", user_id.path_segment(),
-                        period.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/goals/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& period.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -32506,19 +32428,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
-                201u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -32643,15 +32565,12 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/heart/date/{}/1d/{}.json", user_id
-                        .path_segment(), date.path_segment(), detail_level.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/heart/date/{}/1d/{}.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& date.to_string()),
+                encode_path(& detail_level.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -32677,18 +32596,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -32844,17 +32763,13 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/heart/date/{}/1d/{}/time/{}/{}.json",
-                        user_id.path_segment(), date.path_segment(), detail_level
-                        .path_segment(), start_time.path_segment(), end_time
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/heart/date/{}/1d/{}/time/{}/{}.json", client
+                .baseurl, encode_path(& user_id.to_string()), encode_path(& date
+                .to_string()), encode_path(& detail_level.to_string()), encode_path(&
+                start_time.to_string()), encode_path(& end_time.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -32880,18 +32795,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -33015,15 +32930,12 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/heart/date/{}/{}.json", user_id
-                        .path_segment(), date.path_segment(), period.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/heart/date/{}/{}.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& date.to_string()),
+                encode_path(& period.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -33049,18 +32961,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -33185,16 +33097,12 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/heart/date/{}/{}.json", user_id
-                        .path_segment(), start_date.path_segment(), end_date
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/heart/date/{}/{}.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& start_date
+                .to_string()), encode_path(& end_date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -33220,18 +33128,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -33372,16 +33280,13 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/heart/date/{}/{}/{}.json", user_id
-                        .path_segment(), start_date.path_segment(), end_date
-                        .path_segment(), detail_level.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/heart/date/{}/{}/{}.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& start_date
+                .to_string()), encode_path(& end_date.to_string()), encode_path(&
+                detail_level.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -33407,18 +33312,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -33590,17 +33495,14 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/heart/date/{}/{}/{}/time/{}/{}.json",
-                        user_id.path_segment(), start_date.path_segment(), end_date
-                        .path_segment(), detail_level.path_segment(), start_time
-                        .path_segment(), end_time.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/heart/date/{}/{}/{}/time/{}/{}.json", client
+                .baseurl, encode_path(& user_id.to_string()), encode_path(& start_date
+                .to_string()), encode_path(& end_date.to_string()), encode_path(&
+                detail_level.to_string()), encode_path(& start_time.to_string()),
+                encode_path(& end_time.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -33626,18 +33528,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -33787,12 +33689,11 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1/user/{}/activities/list.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/list.json", client.baseurl, encode_path(&
+                user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -33822,18 +33723,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -33908,12 +33809,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1/user/{}/activities/recent.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/recent.json", client.baseurl, encode_path(&
+                user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -33938,18 +33838,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -34087,16 +33987,12 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/tracker/{}/date/{}/{}.json", user_id
-                        .path_segment(), resource.path_segment(), date.path_segment(),
-                        period.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/tracker/{}/date/{}/{}.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& resource.to_string()),
+                encode_path(& date.to_string()), encode_path(& period.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -34122,18 +34018,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -34274,16 +34170,13 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/tracker/{}/date/{}/{}.json", user_id
-                        .path_segment(), resource.path_segment(), start_date
-                        .path_segment(), end_date.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/tracker/{}/date/{}/{}.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& resource.to_string()),
+                encode_path(& start_date.to_string()), encode_path(& end_date
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -34309,18 +34202,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -34375,15 +34268,11 @@ pub mod builder {
             let Self { client, user_id, activity_log_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let activity_log_id = activity_log_id.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/{}.json", user_id.path_segment(),
-                        activity_log_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/{}.json", client.baseurl, encode_path(& user_id
+                .to_string()), encode_path(& activity_log_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34406,14 +34295,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -34482,15 +34371,11 @@ pub mod builder {
             let log_id = log_id.map_err(Error::InvalidRequest)?;
             let include_partial_tcx = include_partial_tcx
                 .map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/{}.tcx", user_id.path_segment(), log_id
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/{}.tcx", client.baseurl, encode_path(& user_id
+                .to_string()), encode_path(& log_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34515,14 +34400,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -34663,16 +34548,12 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/{}/date/{}/1d/{}.json", user_id
-                        .path_segment(), resource.path_segment(), date.path_segment(),
-                        detail_level.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/{}/date/{}/1d/{}.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& resource.to_string()),
+                encode_path(& date.to_string()), encode_path(& detail_level.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -34698,18 +34579,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -34881,17 +34762,14 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/{}/date/{}/1d/{}/time/{}/{}.json", user_id
-                        .path_segment(), resource.path_segment(), date.path_segment(),
-                        detail_level.path_segment(), start_time.path_segment(), end_time
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/{}/date/{}/1d/{}/time/{}/{}.json", client
+                .baseurl, encode_path(& user_id.to_string()), encode_path(& resource
+                .to_string()), encode_path(& date.to_string()), encode_path(&
+                detail_level.to_string()), encode_path(& start_time.to_string()),
+                encode_path(& end_time.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -34917,18 +34795,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -35065,16 +34943,12 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/{}/date/{}/{}.json", user_id
-                        .path_segment(), resource.path_segment(), date.path_segment(),
-                        period.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/{}/date/{}/{}.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& resource.to_string()),
+                encode_path(& date.to_string()), encode_path(& period.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -35100,18 +34974,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -35251,16 +35125,13 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/{}/date/{}/{}.json", user_id
-                        .path_segment(), resource.path_segment(), start_date
-                        .path_segment(), end_date.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/{}/date/{}/{}.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& resource.to_string()),
+                encode_path(& start_date.to_string()), encode_path(& end_date
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -35286,18 +35157,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -35454,17 +35325,13 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/{}/date/{}/{}/{}.json", user_id
-                        .path_segment(), resource.path_segment(), start_date
-                        .path_segment(), end_date.path_segment(), detail_level
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/{}/date/{}/{}/{}.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& resource.to_string()),
+                encode_path(& start_date.to_string()), encode_path(& end_date
+                .to_string()), encode_path(& detail_level.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -35490,18 +35357,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -35689,18 +35556,15 @@ pub mod builder {
             let timezone = timezone.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/activities/{}/date/{}/{}/{}/time/{}/{}.json", user_id
-                        .path_segment(), resource.path_segment(), start_date
-                        .path_segment(), end_date.path_segment(), detail_level
-                        .path_segment(), start_time.path_segment(), end_time
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/activities/{}/date/{}/{}/{}/time/{}/{}.json", client
+                .baseurl, encode_path(& user_id.to_string()), encode_path(& resource
+                .to_string()), encode_path(& start_date.to_string()), encode_path(&
+                end_date.to_string()), encode_path(& detail_level.to_string()),
+                encode_path(& start_time.to_string()), encode_path(& end_time
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -35726,18 +35590,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -35798,12 +35662,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let x_fitbit_subscriber_id = x_fitbit_subscriber_id
                 .map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1/user/{}/apiSubscriptions.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/apiSubscriptions.json", client.baseurl, encode_path(&
+                user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             if let Some(value) = x_fitbit_subscriber_id {
                 header_map
                     .append("X-Fitbit-Subscriber-Id", value.to_string().try_into()?);
@@ -35826,18 +35689,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -35910,15 +35773,11 @@ pub mod builder {
             let subscription_id = subscription_id.map_err(Error::InvalidRequest)?;
             let x_fitbit_subscriber_id = x_fitbit_subscriber_id
                 .map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/apiSubscriptions/{}.json", user_id.path_segment(),
-                        subscription_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/apiSubscriptions/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& subscription_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             if let Some(value) = x_fitbit_subscriber_id {
                 header_map
                     .append("X-Fitbit-Subscriber-Id", value.to_string().try_into()?);
@@ -35941,19 +35800,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
-                201u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -36026,15 +35885,11 @@ pub mod builder {
             let subscription_id = subscription_id.map_err(Error::InvalidRequest)?;
             let x_fitbit_subscriber_id = x_fitbit_subscriber_id
                 .map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/apiSubscriptions/{}.json", user_id.path_segment(),
-                        subscription_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/apiSubscriptions/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& subscription_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             if let Some(value) = x_fitbit_subscriber_id {
                 header_map
                     .append("X-Fitbit-Subscriber-Id", value.to_string().try_into()?);
@@ -36061,14 +35916,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -36140,10 +35995,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(&format!("1/user/{}/badges.json", user_id.path_segment()))
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/badges.json", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -36168,18 +36024,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -36305,12 +36161,11 @@ pub mod builder {
             let time = time.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1/user/{}/body/log/fat.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/body/log/fat.json", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -36338,19 +36193,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
-                201u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -36436,15 +36291,11 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/body/log/fat/date/{}.json", user_id.path_segment(),
-                        date.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/body/log/fat/date/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -36469,18 +36320,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -36580,15 +36431,12 @@ pub mod builder {
             let period = period.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/body/log/fat/date/{}/{}.json", user_id.path_segment(),
-                        date.path_segment(), period.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/body/log/fat/date/{}/{}.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& date.to_string()),
+                encode_path(& period.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -36613,18 +36461,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -36732,15 +36580,12 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/body/log/fat/date/{}/{}.json", user_id.path_segment(),
-                        start_date.path_segment(), end_date.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/body/log/fat/date/{}/{}.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& start_date
+                .to_string()), encode_path(& end_date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -36765,18 +36610,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -36865,12 +36710,11 @@ pub mod builder {
             let fat = fat.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1/user/{}/body/log/fat/goal.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/body/log/fat/goal.json", client.baseurl, encode_path(&
+                user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -36896,19 +36740,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
-                201u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -36963,15 +36807,11 @@ pub mod builder {
             let Self { client, user_id, body_fat_log_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let body_fat_log_id = body_fat_log_id.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/body/log/fat/{}.json", user_id.path_segment(),
-                        body_fat_log_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/body/log/fat/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& body_fat_log_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -36994,14 +36834,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -37127,12 +36967,11 @@ pub mod builder {
             let weight = weight.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1/user/{}/body/log/weight.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/body/log/weight.json", client.baseurl, encode_path(&
+                user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -37160,19 +36999,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
-                201u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -37258,15 +37097,11 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/body/log/weight/date/{}.json", user_id.path_segment(),
-                        date.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/body/log/weight/date/{}.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -37291,18 +37126,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -37402,15 +37237,12 @@ pub mod builder {
             let period = period.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/body/log/weight/date/{}/{}.json", user_id
-                        .path_segment(), date.path_segment(), period.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/body/log/weight/date/{}/{}.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& date.to_string()),
+                encode_path(& period.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -37435,18 +37267,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -37554,16 +37386,12 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/body/log/weight/date/{}/{}.json", user_id
-                        .path_segment(), start_date.path_segment(), end_date
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/body/log/weight/date/{}/{}.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& start_date
+                .to_string()), encode_path(& end_date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -37588,18 +37416,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -37726,14 +37554,11 @@ pub mod builder {
             let weight = weight.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/body/log/weight/goal.json", user_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/body/log/weight/goal.json", client.baseurl, encode_path(&
+                user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -37761,19 +37586,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
-                201u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -37830,15 +37655,11 @@ pub mod builder {
             let Self { client, user_id, body_weight_log_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let body_weight_log_id = body_weight_log_id.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/body/log/weight/{}.json", user_id.path_segment(),
-                        body_weight_log_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/body/log/weight/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& body_weight_log_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -37861,14 +37682,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -37957,15 +37778,11 @@ pub mod builder {
             let goal_type = goal_type.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/body/log/{}/goal.json", user_id.path_segment(),
-                        goal_type.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/body/log/{}/goal.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& goal_type.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -37990,18 +37807,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -38121,16 +37938,12 @@ pub mod builder {
             let period = period.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/body/{}/date/{}/{}.json", user_id.path_segment(),
-                        resource.path_segment(), date.path_segment(), period
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/body/{}/date/{}/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& resource.to_string()), encode_path(&
+                date.to_string()), encode_path(& period.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -38155,18 +37968,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -38289,16 +38102,12 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/body/{}/date/{}/{}.json", user_id.path_segment(),
-                        resource.path_segment(), start_date.path_segment(), end_date
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/body/{}/date/{}/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& resource.to_string()), encode_path(&
+                start_date.to_string()), encode_path(& end_date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -38323,18 +38132,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -38423,15 +38232,11 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/br/date/{}.json", user_id.path_segment(), date
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/br/date/{}.json", client.baseurl, encode_path(& user_id
+                .to_string()), encode_path(& date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -38456,18 +38261,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -38556,15 +38361,11 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/br/date/{}/all.json", user_id.path_segment(), date
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/br/date/{}/all.json", client.baseurl, encode_path(& user_id
+                .to_string()), encode_path(& date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -38589,18 +38390,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -38711,15 +38512,12 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/br/date/{}/{}.json", user_id.path_segment(),
-                        start_date.path_segment(), end_date.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/br/date/{}/{}.json", client.baseurl, encode_path(& user_id
+                .to_string()), encode_path(& start_date.to_string()), encode_path(&
+                end_date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -38744,18 +38542,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -38866,15 +38664,12 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/br/date/{}/{}/all.json", user_id.path_segment(),
-                        start_date.path_segment(), end_date.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/br/date/{}/{}/all.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& start_date.to_string()),
+                encode_path(& end_date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -38899,18 +38694,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -38999,15 +38794,11 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/cardioscore/date/{}.json", user_id.path_segment(),
-                        date.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/cardioscore/date/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -39032,18 +38823,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -39154,15 +38945,12 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/cardioscore/date/{}/{}.json", user_id.path_segment(),
-                        start_date.path_segment(), end_date.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/cardioscore/date/{}/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& start_date.to_string()),
+                encode_path(& end_date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -39187,18 +38975,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -39270,10 +39058,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(&format!("1/user/{}/devices.json", user_id.path_segment()))
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/devices.json", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -39298,18 +39087,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -39399,15 +39188,12 @@ pub mod builder {
             let tracker_id = tracker_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/devices/tracker/{}/alarms.json", user_id
-                        .path_segment(), tracker_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/devices/tracker/{}/alarms.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& tracker_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -39432,18 +39218,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -39595,15 +39381,12 @@ pub mod builder {
             let week_days = week_days.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/devices/tracker/{}/alarms.json", user_id
-                        .path_segment(), tracker_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/devices/tracker/{}/alarms.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& tracker_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -39632,19 +39415,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
-                201u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -39866,16 +39649,12 @@ pub mod builder {
             let week_days = week_days.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/devices/tracker/{}/alarms/{}.json", user_id
-                        .path_segment(), tracker_id.path_segment(), alarm_id
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/devices/tracker/{}/alarms/{}.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& tracker_id
+                .to_string()), encode_path(& alarm_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -39910,19 +39689,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
-                201u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -39990,16 +39769,12 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let tracker_id = tracker_id.map_err(Error::InvalidRequest)?;
             let alarm_id = alarm_id.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/devices/tracker/{}/alarms/{}.json", user_id
-                        .path_segment(), tracker_id.path_segment(), alarm_id
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/devices/tracker/{}/alarms/{}.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& tracker_id
+                .to_string()), encode_path(& alarm_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -40022,14 +39797,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -40179,12 +39954,11 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1/user/{}/ecg/list.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/ecg/list.json", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -40214,18 +39988,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -40885,10 +40659,11 @@ pub mod builder {
             let zinc = zinc.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(&format!("1/user/{}/foods.json", user_id.path_segment()))
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/foods.json", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -40978,19 +40753,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
-                201u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -41684,12 +41459,11 @@ pub mod builder {
             let zinc = zinc.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1/user/{}/foods/log.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/foods/log.json", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -41772,19 +41546,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
-                201u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -41870,15 +41644,11 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/foods/log/date/{}.json", user_id.path_segment(), date
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/foods/log/date/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -41903,18 +41673,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -41986,12 +41756,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1/user/{}/foods/log/favorite.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/foods/log/favorite.json", client.baseurl, encode_path(&
+                user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -42016,18 +41785,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -42080,15 +41849,11 @@ pub mod builder {
             let Self { client, user_id, food_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let food_id = food_id.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/foods/log/favorite/{}.json", user_id.path_segment(),
-                        food_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/foods/log/favorite/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& food_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -42112,14 +41877,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -42172,15 +41937,11 @@ pub mod builder {
             let Self { client, user_id, food_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let food_id = food_id.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/foods/log/favorite/{}.json", user_id.path_segment(),
-                        food_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/foods/log/favorite/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& food_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -42203,14 +41964,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -42282,12 +42043,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1/user/{}/foods/log/frequent.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/foods/log/frequent.json", client.baseurl, encode_path(&
+                user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -42312,18 +42072,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -42395,12 +42155,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1/user/{}/foods/log/goal.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/foods/log/goal.json", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -42425,18 +42184,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -42557,12 +42316,11 @@ pub mod builder {
             let personalized = personalized.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1/user/{}/foods/log/goal.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/foods/log/goal.json", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -42592,19 +42350,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
-                201u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -42676,12 +42434,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1/user/{}/foods/log/recent.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/foods/log/recent.json", client.baseurl, encode_path(&
+                user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -42706,18 +42463,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -42841,12 +42598,11 @@ pub mod builder {
             let unit = unit.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1/user/{}/foods/log/water.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/foods/log/water.json", client.baseurl, encode_path(&
+                user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -42874,19 +42630,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
-                201u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -42972,15 +42728,11 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/foods/log/water/date/{}.json", user_id.path_segment(),
-                        date.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/foods/log/water/date/{}.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -43005,18 +42757,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -43091,14 +42843,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/foods/log/water/goal.json", user_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/foods/log/water/goal.json", client.baseurl, encode_path(&
+                user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -43123,18 +42872,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -43223,14 +42972,11 @@ pub mod builder {
             let target = target.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/foods/log/water/goal.json", user_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/foods/log/water/goal.json", client.baseurl, encode_path(&
+                user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -43256,19 +43002,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
-                201u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -43390,15 +43136,11 @@ pub mod builder {
             let unit = unit.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/foods/log/water/{}.json", user_id.path_segment(),
-                        water_log_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/foods/log/water/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& water_log_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -43425,18 +43167,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -43489,15 +43231,11 @@ pub mod builder {
             let Self { client, user_id, water_log_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let water_log_id = water_log_id.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/foods/log/water/{}.json", user_id.path_segment(),
-                        water_log_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/foods/log/water/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& water_log_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -43520,14 +43258,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -43674,15 +43412,11 @@ pub mod builder {
             let unit_id = unit_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/foods/log/{}.json", user_id.path_segment(),
-                        food_log_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/foods/log/{}.json", client.baseurl, encode_path(& user_id
+                .to_string()), encode_path(& food_log_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -43711,18 +43445,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -43775,15 +43509,11 @@ pub mod builder {
             let Self { client, user_id, food_log_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let food_log_id = food_log_id.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/foods/log/{}.json", user_id.path_segment(),
-                        food_log_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/foods/log/{}.json", client.baseurl, encode_path(& user_id
+                .to_string()), encode_path(& food_log_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -43806,14 +43536,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -43936,16 +43666,12 @@ pub mod builder {
             let period = period.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/foods/log/{}/date/{}/{}.json", user_id.path_segment(),
-                        resource.path_segment(), date.path_segment(), period
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/foods/log/{}/date/{}/{}.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& resource.to_string()),
+                encode_path(& date.to_string()), encode_path(& period.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -43970,18 +43696,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -44107,16 +43833,13 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/foods/log/{}/date/{}/{}.json", user_id.path_segment(),
-                        resource.path_segment(), start_date.path_segment(), end_date
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/foods/log/{}/date/{}/{}.json", client.baseurl,
+                encode_path(& user_id.to_string()), encode_path(& resource.to_string()),
+                encode_path(& start_date.to_string()), encode_path(& end_date
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -44141,18 +43864,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -44205,15 +43928,11 @@ pub mod builder {
             let Self { client, user_id, food_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let food_id = food_id.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/foods/{}.json", user_id.path_segment(), food_id
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/foods/{}.json", client.baseurl, encode_path(& user_id
+                .to_string()), encode_path(& food_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -44236,14 +43955,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -44329,15 +44048,11 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/hrv/date/{}.json", user_id.path_segment(), date
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/hrv/date/{}.json", client.baseurl, encode_path(& user_id
+                .to_string()), encode_path(& date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -44362,18 +44077,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -44459,15 +44174,11 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/hrv/date/{}/all.json", user_id.path_segment(), date
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/hrv/date/{}/all.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -44492,18 +44203,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -44611,15 +44322,12 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/hrv/date/{}/{}.json", user_id.path_segment(),
-                        start_date.path_segment(), end_date.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/hrv/date/{}/{}.json", client.baseurl, encode_path(& user_id
+                .to_string()), encode_path(& start_date.to_string()), encode_path(&
+                end_date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -44644,18 +44352,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -44763,15 +44471,12 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/hrv/date/{}/{}/all.json", user_id.path_segment(),
-                        start_date.path_segment(), end_date.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/hrv/date/{}/{}/all.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& start_date.to_string()),
+                encode_path(& end_date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -44796,18 +44501,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -44957,12 +44662,11 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1/user/{}/irn/alerts/list.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/irn/alerts/list.json", client.baseurl, encode_path(&
+                user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -44992,18 +44696,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -45075,12 +44779,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!("1/user/{}/irn/profile.json", user_id.path_segment()),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/irn/profile.json", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -45105,18 +44808,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -45188,10 +44891,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(&format!("1/user/{}/meals.json", user_id.path_segment()))
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/meals.json", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -45216,18 +44920,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -45324,10 +45028,11 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::MealInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(&format!("1/user/{}/meals.json", user_id.path_segment()))
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/meals.json", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -45353,19 +45058,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
-                201u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -45449,15 +45154,11 @@ pub mod builder {
             let meal_id = meal_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/meals/{}.json", user_id.path_segment(), meal_id
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/meals/{}.json", client.baseurl, encode_path(& user_id
+                .to_string()), encode_path(& meal_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -45482,18 +45183,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -45609,15 +45310,11 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::MealInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/meals/{}.json", user_id.path_segment(), meal_id
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/meals/{}.json", client.baseurl, encode_path(& user_id
+                .to_string()), encode_path(& meal_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -45643,18 +45340,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -45707,15 +45404,11 @@ pub mod builder {
             let Self { client, user_id, meal_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let meal_id = meal_id.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/meals/{}.json", user_id.path_segment(), meal_id
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/meals/{}.json", client.baseurl, encode_path(& user_id
+                .to_string()), encode_path(& meal_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -45738,14 +45431,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -45817,10 +45510,11 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(&format!("1/user/{}/profile.json", user_id.path_segment()))
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/profile.json", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -45845,18 +45539,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -45957,10 +45651,11 @@ pub mod builder {
                     types::ProfileUpdate::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(&format!("1/user/{}/profile.json", user_id.path_segment()))
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/profile.json", client.baseurl, encode_path(& user_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -45986,18 +45681,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -46083,15 +45778,11 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/spo2/date/{}.json", user_id.path_segment(), date
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/spo2/date/{}.json", client.baseurl, encode_path(& user_id
+                .to_string()), encode_path(& date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -46116,18 +45807,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -46213,15 +45904,11 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/spo2/date/{}/all.json", user_id.path_segment(), date
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/spo2/date/{}/all.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -46246,18 +45933,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -46365,15 +46052,12 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/spo2/date/{}/{}.json", user_id.path_segment(),
-                        start_date.path_segment(), end_date.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/spo2/date/{}/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& start_date.to_string()),
+                encode_path(& end_date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -46398,18 +46082,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -46520,15 +46204,12 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/spo2/date/{}/{}/all.json", user_id.path_segment(),
-                        start_date.path_segment(), end_date.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/spo2/date/{}/{}/all.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& start_date.to_string()),
+                encode_path(& end_date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -46553,18 +46234,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -46650,15 +46331,11 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/temp/core/date/{}.json", user_id.path_segment(), date
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/temp/core/date/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -46683,18 +46360,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -46802,15 +46479,12 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/temp/core/date/{}/{}.json", user_id.path_segment(),
-                        start_date.path_segment(), end_date.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/temp/core/date/{}/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& start_date.to_string()),
+                encode_path(& end_date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -46835,18 +46509,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -46932,15 +46606,11 @@ pub mod builder {
             let date = date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/temp/skin/date/{}.json", user_id.path_segment(), date
-                        .path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/temp/skin/date/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -46965,18 +46635,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -47084,15 +46754,12 @@ pub mod builder {
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let accept_language = accept_language.map_err(Error::InvalidRequest)?;
             let accept_locale = accept_locale.map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/temp/skin/date/{}/{}.json", user_id.path_segment(),
-                        start_date.path_segment(), end_date.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/temp/skin/date/{}/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& start_date.to_string()),
+                encode_path(& end_date.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = accept_language {
                 header_map.append("Accept-Language", value.to_string().try_into()?);
             }
@@ -47117,18 +46784,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -47204,15 +46871,11 @@ pub mod builder {
             let collection_path = collection_path.map_err(Error::InvalidRequest)?;
             let x_fitbit_subscriber_id = x_fitbit_subscriber_id
                 .map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/{}/apiSubscriptions.json", user_id.path_segment(),
-                        collection_path.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/{}/apiSubscriptions.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& collection_path.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             if let Some(value) = x_fitbit_subscriber_id {
                 header_map
                     .append("X-Fitbit-Subscriber-Id", value.to_string().try_into()?);
@@ -47235,18 +46898,18 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -47343,15 +47006,12 @@ pub mod builder {
             let subscription_id = subscription_id.map_err(Error::InvalidRequest)?;
             let x_fitbit_subscriber_id = x_fitbit_subscriber_id
                 .map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/{}/apiSubscriptions/{}.json", user_id.path_segment(),
-                        collection_path.path_segment(), subscription_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/{}/apiSubscriptions/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& collection_path.to_string()),
+                encode_path(& subscription_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             if let Some(value) = x_fitbit_subscriber_id {
                 header_map
                     .append("X-Fitbit-Subscriber-Id", value.to_string().try_into()?);
@@ -47374,19 +47034,19 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::from_response(response).await,
-                201u16 => crate::response::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -47483,15 +47143,12 @@ pub mod builder {
             let subscription_id = subscription_id.map_err(Error::InvalidRequest)?;
             let x_fitbit_subscriber_id = x_fitbit_subscriber_id
                 .map_err(Error::InvalidRequest)?;
-            let url = client
-                .endpoint_url(
-                    &format!(
-                        "1/user/{}/{}/apiSubscriptions/{}.json", user_id.path_segment(),
-                        collection_path.path_segment(), subscription_id.path_segment()
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            let mut header_map = ::reqwest::header::HeaderMap::new();
+            let url = format!(
+                "{}/1/user/{}/{}/apiSubscriptions/{}.json", client.baseurl, encode_path(&
+                user_id.to_string()), encode_path(& collection_path.to_string()),
+                encode_path(& subscription_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             if let Some(value) = x_fitbit_subscriber_id {
                 header_map
                     .append("X-Fitbit-Subscriber-Id", value.to_string().try_into()?);
@@ -47518,14 +47175,14 @@ pub mod builder {
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::response::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }

@@ -39,14 +39,12 @@
 mod accessors;
 mod client;
 mod clock;
-mod endpoint;
+mod decode;
 mod governor;
 mod intraday;
 mod middleware;
 mod number;
 mod pagination;
-mod path;
-mod response;
 mod retry;
 mod user_time;
 mod values;
@@ -62,14 +60,14 @@ mod generated_client;
 
 pub use client::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT, redirect_policy};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use decode::decode_json;
 pub use fitbit_auth::{Action, ApiError, Error, ErrorEnvelope};
 pub use generated_client::{ByteStream, Client, ResponseValue, builder, prelude};
 pub use governor::{Governor, RateLimitPolicy, RateLimitStatus};
 pub use intraday::{ActivityIntradayEntry, ExtraFields, IntradayPoint, IntradayPoints};
-pub use middleware::Middleware;
+pub use middleware::ClientState;
 pub use number::Number;
 pub use pagination::{ItemStream, ListQuery, Page};
-pub use response::decode_json;
 pub use retry::RetryPolicy;
 pub use values::{
     AlarmTime, ClockTime, FitbitDate, ListBound, LocalDateTime, NumericString, ParseValueError, UnitSystem,

@@ -28,7 +28,6 @@ use reqwest::{Request, Response, StatusCode};
 use tracing::Instrument;
 
 use crate::clock::Clock;
-use crate::endpoint::BaseUrl;
 use crate::generated_client::Client;
 use crate::generated_client::types::Locale;
 use crate::governor::{self, Admission, Governor, RateLimitPolicy, RateLimitStatus, jitter};
@@ -41,14 +40,15 @@ const ACCEPT_LOCALE: HeaderName = HeaderName::from_static("accept-locale");
 const HOOK_ERROR: HeaderName = HeaderName::from_static(HOOK_ERROR_HEADER);
 const OPERATION: HeaderName = HeaderName::from_static(OPERATION_HEADER);
 
-/// The state the hooks need, shared by all clones of a [`Client`].
+/// A client's state: its token source, defaults, rate-limit budget and
+/// policies, which the hooks read on every request; shared by all clones of
+/// a [`Client`] (`Client::inner`, [`Client::state`]).
 #[derive(Clone)]
-pub struct Middleware {
+pub struct ClientState {
     shared: Arc<Shared>,
 }
 
 pub(crate) struct Shared {
-    pub(crate) base_url: BaseUrl,
     pub(crate) authorizer: Arc<dyn Authorizer>,
     pub(crate) accept_language: Option<UnitSystem>,
     pub(crate) accept_locale: Option<Locale>,
@@ -58,14 +58,9 @@ pub(crate) struct Shared {
     pub(crate) clock: Arc<dyn Clock>,
 }
 
-impl Middleware {
+impl ClientState {
     pub(crate) fn new(shared: Shared) -> Self {
         Self { shared: Arc::new(shared) }
-    }
-
-    /// The parsed base URL that operation paths are joined to.
-    pub(crate) fn base_url(&self) -> &BaseUrl {
-        &self.shared.base_url
     }
 
     /// The token source this client uses.
@@ -123,9 +118,9 @@ impl Middleware {
     }
 }
 
-impl fmt::Debug for Middleware {
+impl fmt::Debug for ClientState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Middleware")
+        f.debug_struct("ClientState")
             .field("authorizer", &self.shared.authorizer)
             .field("accept_language", &self.shared.accept_language)
             .field("accept_locale", &self.shared.accept_locale)
@@ -136,7 +131,7 @@ impl fmt::Debug for Middleware {
     }
 }
 
-impl ClientHooks<Middleware> for Client {
+impl ClientHooks<ClientState> for Client {
     async fn pre<E>(
         &self,
         request: &mut Request,
@@ -174,14 +169,14 @@ pub(crate) fn request_span(operation: &str, request: &Request) -> tracing::Span 
 impl Client {
     /// Everything `pre` does: defaults, budget, token.
     pub(crate) async fn prepare(&self, request: &mut Request) -> Result<(), Error> {
-        let middleware = self.inner();
+        let state = self.inner();
         let headers = request.headers_mut();
-        if let Some(units) = middleware.accept_language()
+        if let Some(units) = state.accept_language()
             && !headers.contains_key(header::ACCEPT_LANGUAGE)
         {
             headers.insert(header::ACCEPT_LANGUAGE, header_value(&units.to_string()));
         }
-        if let Some(locale) = middleware.accept_locale()
+        if let Some(locale) = state.accept_locale()
             && !headers.contains_key(&ACCEPT_LOCALE)
         {
             headers.insert(ACCEPT_LOCALE, header_value(&locale.to_string()));
@@ -189,8 +184,8 @@ impl Client {
         if request.method() == reqwest::Method::POST && request.body().is_none() {
             request.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
         }
-        middleware.admit().await?;
-        let authorizer = middleware.authorizer();
+        state.admit().await?;
+        let authorizer = state.authorizer();
         let bearer = match authorizer.ready_bearer() {
             Some(bearer) => bearer,
             None => authorizer.access_token().await?.bearer_header(),
@@ -249,9 +244,9 @@ impl Client {
         started: Instant,
         span: &tracing::Span,
     ) -> reqwest::Result<Response> {
-        let middleware = self.inner();
-        let policy = middleware.retry_policy();
-        let clock = &middleware.shared.clock;
+        let state = self.inner();
+        let policy = state.retry_policy();
+        let clock = &state.shared.clock;
         let within_time = || clock.now().saturating_duration_since(started) < policy.max_elapsed;
         let mut attempt = 1;
         let mut transient_failures = 0;
@@ -292,10 +287,10 @@ impl Client {
                         {
                             refreshed = true;
                             let rejected = bearer_of(retry.headers());
-                            match middleware.authorizer().refresh_after_rejection(&rejected).await {
+                            match state.authorizer().refresh_after_rejection(&rejected).await {
                                 Ok(token) => {
                                     set_bearer(retry.headers_mut(), &token);
-                                    if middleware.admit().await.is_err() {
+                                    if state.admit().await.is_err() {
                                         return Ok(response);
                                     }
                                 }
@@ -311,15 +306,12 @@ impl Client {
                         }
                         StatusCode::TOO_MANY_REQUESTS
                             if rate_limit_retries < policy.max_rate_limit_retries
-                                && matches!(
-                                    middleware.shared.rate_limit_policy,
-                                    RateLimitPolicy::Wait { .. }
-                                ) =>
+                                && matches!(state.shared.rate_limit_policy, RateLimitPolicy::Wait { .. }) =>
                         {
                             rate_limit_retries += 1;
                             // `admit` waits for the reset the 429 recorded, or gives up
                             // when it is further away than the policy accepts.
-                            if middleware.admit().await.is_err() {
+                            if state.admit().await.is_err() {
                                 return Ok(response);
                             }
                         }
@@ -330,7 +322,7 @@ impl Client {
                         {
                             transient_failures += 1;
                             clock.sleep(policy.backoff(transient_failures)).await;
-                            if middleware.admit().await.is_err() {
+                            if state.admit().await.is_err() {
                                 return Ok(response);
                             }
                         }

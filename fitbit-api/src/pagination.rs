@@ -293,7 +293,7 @@ impl Client {
             let raw = progenitor_client::Error::ErrorResponse(ResponseValue::new(envelope, status, headers));
             return Err(raw.into());
         }
-        crate::response::decode_json(&body).map_err(|err| Error::InvalidResponse {
+        crate::decode_json(&body).map_err(|err| Error::InvalidResponse {
             status: Some(status.as_u16()),
             message: format!("next page: {err}"),
         })

@@ -116,7 +116,7 @@ impl ErrorEnvelope {
     fn redact_messages(&mut self) {
         let scrub = |text: &mut Option<String>| {
             if let Some(text) = text {
-                *text = crate::error::scrub(text);
+                *text = crate::redact::scrub(text);
             }
         };
         for item in &mut self.errors {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::envelope::ErrorEnvelope;
 use crate::migration::{self, Replacement};
+use crate::redact::scrub;
 use crate::text::{NAME_LIMIT, QUOTE_LIMIT, STORE_LIMIT, sanitize_text};
 
 /// The header holding the seconds until the hourly quota resets. Header names
@@ -314,35 +315,6 @@ fn replacement_detail(replacement: &Option<&'static Replacement>) -> String {
     replacement.map(|r| format!("; for `{}`, {}", r.operation, r.advice())).unwrap_or_default()
 }
 
-/// Replaces token-like runs (long base64url/JWT strings) in server messages, so
-/// an echoed token cannot reach a log through an error message.
-pub(crate) fn scrub(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut run = String::new();
-    // Fitbit's tokens are JWTs (base64url and dots) and hex strings; `/` and
-    // `:` separate runs, so URLs in messages stay readable.
-    let token_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~');
-    let flush = |run: &mut String, out: &mut String| {
-        let looks_like_token = run.len() >= 24 && run.chars().any(|c| c.is_ascii_digit());
-        if looks_like_token && !run.contains("://") && !run.starts_with("http") {
-            out.push_str("[redacted]");
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for c in message.chars() {
-        if token_char(c) {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut run, &mut out);
-    out
-}
-
 /// The longest time to a rate-limit reset that is believed: Fitbit's quota
 /// is hourly, so a server naming a later reset (by mistake, or to lock a
 /// client up) is taken to mean an hour.
@@ -550,6 +522,8 @@ fn transport_message(err: &reqwest::Error) -> String {
         "could not connect"
     } else if err.is_body() || err.is_decode() {
         "the response body was cut off"
+    } else if err.is_builder() {
+        "the request could not be built"
     } else if err.is_request() {
         "the request failed"
     } else {
@@ -764,6 +738,9 @@ impl From<progenitor_client::Error<ErrorEnvelope>> for Error {
                 status: None,
                 message: format!("{err} (body starts with: {})", body_excerpt(&body)),
             },
+            // A request reqwest could not build (a client made with a base
+            // URL that does not parse) never left: not worth a retry.
+            P::CommunicationError(err) if err.is_builder() => Error::InvalidRequest(transport_message(&err)),
             P::CommunicationError(err) | P::ResponseBodyError(err) => Error::from_transport(&err),
             P::InvalidUpgrade(err) => {
                 Error::InvalidResponse { status: None, message: transport_message(&err) }
@@ -972,17 +949,5 @@ mod tests {
                 .replacement()
                 .is_none()
         );
-    }
-
-    #[test]
-    fn scrub_hides_tokens_but_keeps_urls_readable() {
-        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJHR05KTDkiLCJleHAiOjE3MDk2MjIwMDB9.c2lnbmF0dXJl";
-        let text = format!(
-            "Refresh token invalid: 9f0e2d4c6b8a1f0e2d4c6b8a1f0e2d4c. Visit https://dev.fitbit.com/docs/oauth2 for more; access {jwt}"
-        );
-        let scrubbed = scrub(&text);
-        assert!(scrubbed.contains("https://dev.fitbit.com/docs/oauth2"), "{scrubbed}");
-        assert!(!scrubbed.contains("9f0e2d4c6b8a1f0e2d4c6b8a1f0e2d4c"), "{scrubbed}");
-        assert!(!scrubbed.contains("eyJhbGciOiJIUzI1NiJ9"), "{scrubbed}");
     }
 }

@@ -55,6 +55,7 @@ pub mod migration;
 mod oauth_client;
 mod pkce;
 mod provider;
+mod redact;
 mod scope;
 mod secret;
 mod session;

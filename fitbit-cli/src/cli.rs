@@ -8,9 +8,10 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory as _, Parser, Subcommand, ValueEnum};
 use fitbit_api::UnitSystem;
+use fitbit_auth::ClientSecret;
 use url::Url;
 
-use crate::config::{DEFAULT_API_URL, DEFAULT_AUTHORIZE_URL, DEFAULT_TIMEOUT_SECS};
+use crate::config::{DEFAULT_AUTHORIZE_URL, DEFAULT_TIMEOUT_SECS};
 
 /// The heading of the options only the legacy Fitbit Web API commands read.
 const LEGACY: &str = "Legacy Fitbit Web API options";
@@ -81,7 +82,7 @@ pub struct GlobalArgs {
     pub token_file: Option<PathBuf>,
 
     /// The API's base URL; also serves /oauth2/token, /oauth2/revoke and /1.1/oauth2/introspect
-    #[arg(long, global = true, env = "FITBIT_API_URL", value_name = "URL", default_value = DEFAULT_API_URL, help_heading = LEGACY)]
+    #[arg(long, global = true, env = "FITBIT_API_URL", value_name = "URL", default_value = fitbit_api::DEFAULT_BASE_URL, help_heading = LEGACY)]
     pub api_url: Url,
 
     /// The consent page the browser is sent to
@@ -166,7 +167,8 @@ pub struct MigrateArgs {
     pub json: bool,
 }
 
-/// `fitbit login`.
+/// `fitbit login`. The secret is a [`ClientSecret`], so that `Debug` (a
+/// log, a panic message) prints `[redacted]` in its place.
 #[derive(Debug, Clone, Args)]
 pub struct LoginArgs {
     /// The app's OAuth 2.0 client id [default: the one in the token file]
@@ -176,7 +178,7 @@ pub struct LoginArgs {
     /// The app's client secret, for server and personal apps (prefer FITBIT_CLIENT_SECRET: command
     /// lines are visible to other users); it is kept in the token file, never printed
     #[arg(long, env = "FITBIT_CLIENT_SECRET", hide_env_values = true, value_name = "SECRET")]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<ClientSecret>,
 
     /// Scopes to ask for, space- or comma-separated, or the option repeated [default: all 15 scopes]
     #[arg(long = "scope", value_name = "SCOPES")]
@@ -313,6 +315,30 @@ mod tests {
             assert_eq!(global.units, Some(UnitSystem::Uk));
             assert_eq!(global.api_url.as_str(), "https://api.fitbit.com/");
             assert!(matches!(Builtin::from_arg_matches(&matches).unwrap(), Builtin::Profile));
+        }
+    }
+
+    #[test]
+    fn debug_output_of_the_login_commands_never_shows_the_client_secret() {
+        use clap::FromArgMatches as _;
+        for args in [
+            &["fitbit", "login", "--client-id", "23ABCD", "--client-secret", "s3cret-value"][..],
+            &["fitbit", "health", "login", "--client-id", "23ABCD", "--client-secret", "s3cret-value"],
+        ] {
+            let matches = command([]).try_get_matches_from(args).unwrap();
+            let builtin = Builtin::from_arg_matches(&matches).unwrap();
+            let secret = match &builtin {
+                Builtin::Login(login) => login.client_secret.as_ref(),
+                Builtin::Health(health) => match &health.command {
+                    crate::health::HealthCommand::Login(login) => login.client_secret.as_ref(),
+                    other => panic!("{args:?}: {other:?}"),
+                },
+                other => panic!("{args:?}: {other:?}"),
+            };
+            assert_eq!(secret.map(|s| s.secret()), Some("s3cret-value"), "{args:?}");
+            let printed = format!("{builtin:?}");
+            assert!(!printed.contains("s3cret-value"), "{printed}");
+            assert!(printed.contains("23ABCD") && printed.contains("[redacted]"), "{printed}");
         }
     }
 

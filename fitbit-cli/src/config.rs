@@ -10,8 +10,6 @@ use url::Url;
 use crate::cli::GlobalArgs;
 use crate::errors::CliError;
 
-/// Where the API (and the token, revoke and introspect endpoints) live.
-pub const DEFAULT_API_URL: &str = "https://api.fitbit.com";
 /// The consent page.
 pub const DEFAULT_AUTHORIZE_URL: &str = "https://www.fitbit.com/oauth2/authorize";
 /// The redirect URI `fitbit login` serves when none is given or stored.

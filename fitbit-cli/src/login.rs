@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use fitbit_auth::{
-    ClientConfig, ClientSecret, OAuthClient, PendingAuthorization, Scope, Scopes, TokenSet, TokenStore as _,
+    ClientConfig, OAuthClient, PendingAuthorization, Scope, Scopes, TokenSet, TokenStore as _,
     TokenStoreExt as _,
 };
 
@@ -103,8 +103,8 @@ fn client_config(args: &LoginArgs, stored: Option<ClientConfig>) -> Result<Clien
         }
     };
     let same_app = stored.as_ref().filter(|stored| stored.client_id == client_id);
-    let client_secret = match args.client_secret.as_deref().filter(|s| !s.is_empty()) {
-        Some(secret) => Some(ClientSecret::new(secret)),
+    let client_secret = match args.client_secret.as_ref().filter(|s| !s.secret().is_empty()) {
+        Some(secret) => Some(secret.clone()),
         None => same_app.and_then(|stored| stored.client_secret.clone()),
     };
     let redirect_uri = args
@@ -203,6 +203,8 @@ pub(crate) fn first_clause(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use fitbit_auth::ClientSecret;
+
     use super::*;
 
     fn args(client_id: Option<&str>, secret: Option<&str>, redirect: Option<&str>) -> LoginArgs {
@@ -248,6 +250,13 @@ mod tests {
             client_config(&args(None, None, None), None).unwrap_err().exit,
             crate::errors::Exit::Usage
         );
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_client_secret() {
+        let printed = format!("{:?}", args(Some("23ABCD"), Some("s3cret-value"), None));
+        assert!(!printed.contains("s3cret-value"), "{printed}");
+        assert!(printed.contains("23ABCD") && printed.contains("[redacted]"), "{printed}");
     }
 
     #[test]

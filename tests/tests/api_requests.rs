@@ -107,7 +107,7 @@ async fn operation_paths_go_below_the_base_urls_own_path() {
 }
 
 #[tokio::test]
-async fn a_client_made_from_another_clients_middleware_uses_its_own_base_url() {
+async fn a_client_made_from_another_clients_state_uses_its_own_base_url() {
     let (first, second) = (MockServer::start_async().await, MockServer::start_async().await);
     let mock = second
         .mock_async(|when, then| {
@@ -117,13 +117,15 @@ async fn a_client_made_from_another_clients_middleware_uses_its_own_base_url() {
         .await;
     let built = client_for(&first);
 
-    let other = Client::new(&second.base_url(), built.middleware().clone());
+    let other = Client::new(&second.base_url(), built.state().clone());
     assert!(other.get_devices().send().await.expect("devices").is_empty());
     mock.assert_async().await;
 
-    let invalid = Client::new("not a URL", built.middleware().clone());
+    let invalid = Client::new("not a URL", built.state().clone());
     match invalid.get_devices().send().await.map_err(Error::from) {
-        Err(Error::InvalidRequest(message)) => assert!(message.contains("not a URL"), "{message}"),
+        Err(Error::InvalidRequest(message)) => {
+            assert!(message.contains("could not be built: relative URL without a base"), "{message}")
+        }
         other => panic!("expected InvalidRequest, got {other:?}"),
     }
 }

@@ -13,7 +13,7 @@ use openapiv3::{
     VariantOrUnknownOrEmpty,
 };
 
-use crate::contract::rust_ident;
+use crate::naming::{area_name, kebab, rust_ident, value_name};
 use crate::spec::{OperationRef, Spec, schema_ref_name};
 
 /// Where the generated commands go.
@@ -70,11 +70,6 @@ impl Kind {
 /// Numbers and booleans stay JSON numbers and booleans in a request body.
 fn is_json_scalar(rust: &str) -> bool {
     matches!(rust, "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64" | "f64" | "bool")
-}
-
-/// `Heart Rate Intraday` → `heart-rate-intraday`, `SpO2` → `spo2`.
-pub(crate) fn area_name(tag: &str) -> String {
-    tag.to_lowercase().split_whitespace().collect::<Vec<_>>().join("-")
 }
 
 /// Renders the whole file (formatted by the caller).
@@ -146,7 +141,7 @@ fn render_operation(spec: &Spec, op: &OperationRef<'_>) -> String {
         let _ = write!(
             args,
             ".arg(clap::Arg::new({flag:?}).long({flag:?}).value_name({:?}).help({help:?}).required({required}).value_parser({}){})",
-            data.name.to_uppercase().replace('-', "_"),
+            value_name(&data.name),
             kind.value_parser(),
             default.map(|d| format!(".default_value({d:?})")).unwrap_or_default(),
         );
@@ -341,9 +336,4 @@ fn kind_of_schema(spec: &Spec, schema: &ReferenceOr<Schema>) -> Option<Kind> {
         }
         _ => None,
     }
-}
-
-/// `beforeDate` → `before-date`; `get_profile` → `get-profile`.
-pub fn kebab(name: &str) -> String {
-    rust_ident(name).trim_end_matches('_').replace('_', "-")
 }

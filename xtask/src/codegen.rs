@@ -2,7 +2,9 @@
 //!
 //! Everything that shapes the generated code lives here: progenitor's settings,
 //! the named schemas our handwritten types replace, and the few adjustments
-//! made to progenitor's output (each documented where it is made).
+//! made to progenitor's output (each documented where it is made). Only
+//! adjustments that change what the code does are made, and each fails
+//! regeneration when progenitor's output no longer has what it matches.
 
 use std::path::PathBuf;
 
@@ -49,6 +51,7 @@ pub const REPLACEMENTS: &[(&str, &str, &[TypeImpl])] = &[
 
 /// Renders every generated file from a validated spec.
 pub fn render_all(spec: &Spec) -> Result<Vec<GeneratedFile>, Error> {
+    check_replacements_in_spec(spec)?;
     Ok(vec![
         GeneratedFile { path: PathBuf::from(CLIENT_PATH), contents: render_client(spec)? },
         GeneratedFile {
@@ -82,7 +85,6 @@ pub fn render_httpmock(spec: &Spec) -> Result<String, Error> {
     let tokens = generator.httpmock(&openapi, "fitbit_api").map_err(|e| Error::Generate(e.to_string()))?;
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| Error::Generate(format!("progenitor httpmock output: {e}")))?;
-    DefaultUserId.visit_file_mut(&mut file);
     let mut forms = FormBodiesMatchForms { schemas: form_body_schemas(spec), rewritten: 0 };
     forms.visit_file_mut(&mut file);
     if forms.rewritten != forms.schemas.len() {
@@ -169,7 +171,7 @@ pub fn client_settings() -> GenerationSettings {
         // The hooks carry auth, rate limiting, retries and tracing; a missing
         // `impl ClientHooks` is a compile error rather than a silent no-op.
         .with_hooks(HooksMode::Expected)
-        .with_inner_type(quote!(crate::Middleware))
+        .with_inner_type(quote!(crate::ClientState))
         .with_derive("PartialEq");
     for (schema, rust_type, impls) in REPLACEMENTS {
         settings.with_replacement(*schema, *rust_type, impls.iter().cloned());
@@ -195,19 +197,16 @@ pub fn render_client(spec: &Spec) -> Result<String, Error> {
     let tokens = generator.generate_tokens(&openapi).map_err(|e| Error::Generate(e.to_string()))?;
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| Error::Generate(format!("progenitor output: {e}")))?;
-    DefaultUserId.visit_file_mut(&mut file);
-    NoApiVersionHeader.visit_file_mut(&mut file);
-    PathSegmentsInPlace.visit_file_mut(&mut file);
-    AnswersKeepTheirHeaders.visit_file_mut(&mut file);
-    let mut urls = OperationUrlsFromParsedBase::default();
-    urls.visit_file_mut(&mut file);
-    if let Some(unexpected) = urls.not_rewritten.first() {
-        return Err(Error::Generate(format!(
-            "{} operation URL(s) not in the form `format!(\"{{}}/<fixed segment>/…\", client.baseurl, …)`, \
-             e.g. `{unexpected}`: update OperationUrlsFromParsedBase in xtask/src/codegen.rs",
-            urls.not_rewritten.len()
-        )));
-    }
+    let operations = spec.operations();
+    let mut user_ids = DefaultUserId::default();
+    user_ids.visit_file_mut(&mut file);
+    let taking_user_id = operations.iter().filter(|op| takes_user_id(spec, op)).count();
+    expect_rewrites("DefaultUserId", user_ids.rewritten, taking_user_id, "operation(s) with a `{user-id}`")?;
+    let mut api_version = NoApiVersionHeader::default();
+    api_version.visit_file_mut(&mut file);
+    expect_rewrites("NoApiVersionHeader", api_version.removed, operations.len(), "operation(s)")?;
+    check_replacements_applied(spec, &file)?;
+    check_numbers_converted(&mut file)?;
     Ok(format!("{}{}", header(), prettyplease::unparse(&file)))
 }
 
@@ -338,16 +337,41 @@ fn with_scopes_in_descriptions(spec: &Spec) -> openapiv3::OpenAPI {
     openapi
 }
 
+/// Fails regeneration when a rewrite of progenitor's output matched fewer or
+/// more places than the spec says it should: progenitor's output changed,
+/// and a silent miss would change what the client does.
+fn expect_rewrites(rewrite: &str, made: usize, expected: usize, what: &str) -> Result<(), Error> {
+    if made == expected {
+        return Ok(());
+    }
+    Err(Error::Generate(format!(
+        "{rewrite} rewrote {made} place(s) for {expected} {what}: progenitor's output changed; \
+         update {rewrite} in xtask/src/codegen.rs"
+    )))
+}
+
+/// Whether the operation takes the `{user-id}` path parameter.
+fn takes_user_id(spec: &Spec, op: &crate::spec::OperationRef<'_>) -> bool {
+    spec.parameters(op)
+        .iter()
+        .any(|parameter| matches!(parameter, openapiv3::Parameter::Path { parameter_data, .. } if parameter_data.name == "user-id"))
+}
+
 /// progenitor 0.15 has no defaults for path parameters. Every Fitbit user path
 /// takes `{user-id}`, and `-` (the user who owns the token) is almost always
 /// what callers mean, so each builder starts with `user_id` set to `-`;
-/// `.user_id("GGNJL9")` still overrides it.
-struct DefaultUserId;
+/// `.user_id("GGNJL9")` still overrides it. Behaviour: without it, a call
+/// that does not name the user fails with "user_id was not initialized".
+#[derive(Default)]
+struct DefaultUserId {
+    rewritten: usize,
+}
 
 impl VisitMut for DefaultUserId {
     fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
         if is_uninitialized_user_id(expr) {
             *expr = syn::parse_quote!(Ok("-".to_string()));
+            self.rewritten += 1;
             return;
         }
         syn::visit_mut::visit_expr_mut(self, expr);
@@ -355,172 +379,107 @@ impl VisitMut for DefaultUserId {
 }
 
 /// progenitor puts an `api-version` header (the spec's `info.version`) on
-/// every request, into a header map allocated for it. Fitbit has no use for
-/// it, so the statement goes, and the map starts empty: it allocates only
-/// when an optional header (`Accept-Language`, …) is set. Sending a request
-/// without these costs a little less on every call.
-struct NoApiVersionHeader;
+/// every request. Behaviour: Fitbit's API has no such header, and the
+/// spec's version is this SDK's description of the API, not a version
+/// Fitbit knows, so the statement goes and requests carry only Fitbit's
+/// headers.
+#[derive(Default)]
+struct NoApiVersionHeader {
+    removed: usize,
+}
 
 impl VisitMut for NoApiVersionHeader {
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let before = block.stmts.len();
         block.stmts.retain(|stmt| !is_api_version_append(stmt));
+        self.removed += before - block.stmts.len();
         syn::visit_mut::visit_block_mut(self, block);
     }
-
-    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
-        if is_header_map_with_capacity(expr) {
-            *expr = syn::parse_quote!(::reqwest::header::HeaderMap::new());
-            return;
-        }
-        syn::visit_mut::visit_expr_mut(self, expr);
-    }
 }
 
-/// progenitor writes each path parameter as `encode_path(&value.to_string())`:
-/// two strings made and dropped per parameter before the URL's own.
-/// `value.path_segment()` (`crate::path::ToPathSegment`, imported where
-/// `encode_path` was) percent-encodes the same characters as the value is
-/// formatted into the URL (fitbit-api/src/path.rs). A method call, like
-/// `to_string`, so that constrained-string newtypes reach `str` by deref.
-struct PathSegmentsInPlace;
-
-impl VisitMut for PathSegmentsInPlace {
-    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
-        if let Some(value) = encoded_path_parameter(expr) {
-            *expr = match value {
-                syn::Expr::Path(_) => syn::parse_quote!(#value.path_segment()),
-                _ => syn::parse_quote!((#value).path_segment()),
-            };
-            return;
-        }
-        syn::visit_mut::visit_expr_mut(self, expr);
+/// Fails regeneration when a schema of [`REPLACEMENTS`] was generated as a
+/// type of its own: progenitor no longer applies the replacement, and the
+/// handwritten type (and its decoding, such as the intraday points') would
+/// silently drop out of the client.
+fn check_replacements_applied(spec: &Spec, file: &syn::File) -> Result<(), Error> {
+    let schemas = spec.openapi.components.as_ref().map(|components| &components.schemas);
+    let defined = defined_type_names(&file.items);
+    let not_replaced: Vec<&str> = REPLACEMENTS
+        .iter()
+        .map(|(schema, _, _)| *schema)
+        .filter(|schema| schemas.is_some_and(|schemas| schemas.contains_key(*schema)))
+        .filter(|schema| defined.iter().any(|name| name == schema))
+        .collect();
+    if not_replaced.is_empty() {
+        return Ok(());
     }
-
-    // The URL is built in `format!`, whose arguments syn keeps as tokens.
-    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
-        if !mac.path.is_ident("format") {
-            return;
-        }
-        let Some(mut args) = macro_args(mac) else { return };
-        for arg in args.iter_mut() {
-            self.visit_expr_mut(arg);
-        }
-        mac.tokens = args.into_token_stream();
-    }
-
-    fn visit_file_mut(&mut self, file: &mut syn::File) {
-        syn::visit_mut::visit_file_mut(self, file);
-        import_path_segments(&mut file.items);
-    }
-
-    fn visit_item_mod_mut(&mut self, module: &mut syn::ItemMod) {
-        syn::visit_mut::visit_item_mod_mut(self, module);
-        if let Some((_, items)) = &mut module.content {
-            import_path_segments(items);
-        }
-    }
+    Err(Error::Generate(format!(
+        "progenitor generated {not_replaced:?} instead of the handwritten replacement(s): \
+         update REPLACEMENTS in xtask/src/codegen.rs"
+    )))
 }
 
-/// The comma-separated arguments of a `format!`-like macro, which syn keeps as tokens.
-fn macro_args(mac: &syn::Macro) -> Option<syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>> {
-    mac.parse_body_with(syn::punctuated::Punctuated::parse_terminated).ok()
-}
-
-/// Adds `use crate::path::ToPathSegment as _;` beside each import of `encode_path`.
-fn import_path_segments(items: &mut Vec<syn::Item>) {
-    let imports_encode_path = |item: &syn::Item| matches!(item, syn::Item::Use(import) if import.to_token_stream().to_string().contains("encode_path"));
-    if let Some(position) = items.iter().position(imports_encode_path) {
-        items.insert(
-            position + 1,
-            syn::parse_quote!(
-                use crate::path::ToPathSegment as _;
-            ),
-        );
+/// Fails regeneration when a schema of [`REPLACEMENTS`] is not in the spec:
+/// the replacement would match nothing.
+fn check_replacements_in_spec(spec: &Spec) -> Result<(), Error> {
+    let schemas = spec.openapi.components.as_ref().map(|components| &components.schemas);
+    let missing: Vec<&str> = REPLACEMENTS
+        .iter()
+        .map(|(schema, _, _)| *schema)
+        .filter(|schema| !schemas.is_some_and(|schemas| schemas.contains_key(*schema)))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
     }
+    Err(Error::Generate(format!(
+        "REPLACEMENTS in xtask/src/codegen.rs names schema(s) the spec does not have: {missing:?}"
+    )))
 }
 
-/// The `value` of `encode_path(&value.to_string())`.
-fn encoded_path_parameter(expr: &syn::Expr) -> Option<syn::Expr> {
-    let syn::Expr::Call(call) = expr else { return None };
-    let syn::Expr::Path(func) = call.func.as_ref() else { return None };
-    if !func.path.is_ident("encode_path") || call.args.len() != 1 {
-        return None;
-    }
-    let Some(syn::Expr::Reference(reference)) = call.args.first() else { return None };
-    let syn::Expr::MethodCall(to_string) = reference.expr.as_ref() else { return None };
-    (to_string.method == "to_string" && to_string.args.is_empty()).then(|| (*to_string.receiver).clone())
-}
-
-/// progenitor-client's `ResponseValue::from_response` copies the answer's
-/// headers before reading the body, and the answer is then dropped with its
-/// own. `crate::response::from_response` takes them instead; it decodes the
-/// same way and returns the same errors (fitbit-api/src/response.rs).
-struct AnswersKeepTheirHeaders;
-
-impl VisitMut for AnswersKeepTheirHeaders {
-    fn visit_expr_path_mut(&mut self, path: &mut syn::ExprPath) {
-        let names: Vec<String> = path.path.segments.iter().map(|segment| segment.ident.to_string()).collect();
-        if names == ["ResponseValue", "from_response"] {
-            *path = syn::parse_quote!(crate::response::from_response);
-        }
-    }
-}
-
-/// progenitor builds each operation's URL as
-/// `format!("{}/1/user/{}/profile.json", client.baseurl, …)`, and reqwest
-/// parses the whole text, scheme and host included, on every request. The
-/// generated code joins the path to the base URL parsed when the client was
-/// built instead (`Client::endpoint_url`, fitbit-api/src/endpoint.rs):
-/// `client.endpoint_url(&format!("1/user/{}/profile.json", …))`, or the bare
-/// literal when the path has no parameters. A URL built any other way is
-/// listed in `not_rewritten`, and regeneration fails rather than silently
-/// keeping the slow path.
-#[derive(Default)]
-struct OperationUrlsFromParsedBase {
-    not_rewritten: Vec<String>,
-}
-
-impl VisitMut for OperationUrlsFromParsedBase {
-    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
-        if let syn::Expr::Macro(mac) = expr
-            && mac.mac.path.is_ident("format")
-            && mac.mac.tokens.to_string().contains("baseurl")
-        {
-            match relative_operation_url(&mac.mac) {
-                Some(relative) => {
-                    *expr = syn::parse_quote!(client.endpoint_url(#relative).map_err(Error::InvalidRequest)?);
+/// The names of the structs, enums and type aliases defined in `items` and
+/// in the modules among them.
+fn defined_type_names(items: &[syn::Item]) -> Vec<String> {
+    let mut names = Vec::new();
+    for item in items {
+        match item {
+            syn::Item::Struct(item) => names.push(item.ident.to_string()),
+            syn::Item::Enum(item) => names.push(item.ident.to_string()),
+            syn::Item::Type(item) => names.push(item.ident.to_string()),
+            syn::Item::Mod(module) => {
+                if let Some((_, items)) = &module.content {
+                    names.extend(defined_type_names(items));
                 }
-                None => self.not_rewritten.push(mac.mac.tokens.to_string()),
             }
-            return;
+            _ => {}
         }
-        syn::visit_mut::visit_expr_mut(self, expr);
     }
+    names
 }
 
-/// For `format!("{}/<path>", client.baseurl, args…)` with a fixed first
-/// segment: `"<path>"` when there are no `args`, else `&format!("<path>", args…)`.
-fn relative_operation_url(mac: &syn::Macro) -> Option<syn::Expr> {
-    let mut args = macro_args(mac)?.into_iter();
-    let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(template), .. }) = args.next()? else { return None };
-    let base = args.next()?;
-    if base.to_token_stream().to_string() != "client . baseurl" {
-        return None;
+/// Fails regeneration when a float type is left in the client: every decimal
+/// of the spec is `crate::Number` (see `client_settings`), and a float would
+/// turn `62` into `62.0` when an answer is re-encoded.
+// A `VisitMut` that changes nothing: syn's read-only visitor is not built here.
+fn check_numbers_converted(file: &mut syn::File) -> Result<(), Error> {
+    struct Floats(Vec<String>);
+    impl VisitMut for Floats {
+        fn visit_type_path_mut(&mut self, path: &mut syn::TypePath) {
+            if path.path.is_ident("f64") || path.path.is_ident("f32") {
+                self.0.push(path.to_token_stream().to_string());
+            }
+            syn::visit_mut::visit_type_path_mut(self, path);
+        }
     }
-    let template = template.value();
-    let path = template.strip_prefix("{}/")?;
-    // The first segment is fixed text that cannot read as a scheme (`a:`)
-    // or a host (`//`), so joining it to the base keeps the base's host.
-    let first_segment = path.split('/').next()?;
-    if first_segment.is_empty() || first_segment.contains([':', '{', '}', '?', '#', '\\']) {
-        return None;
+    let mut floats = Floats(Vec::new());
+    floats.visit_file_mut(file);
+    if floats.0.is_empty() {
+        return Ok(());
     }
-    let rest: Vec<syn::Expr> = args.collect();
-    Some(if rest.is_empty() {
-        syn::parse_quote!(#path)
-    } else {
-        syn::parse_quote!(&format!(#path, #(#rest),*))
-    })
+    Err(Error::Generate(format!(
+        "{} float type(s) in the generated client: the `crate::Number` conversions no longer match \
+         progenitor's number schemas; update client_settings in xtask/src/codegen.rs",
+        floats.0.len()
+    )))
 }
 
 /// Matches `header_map.append(HeaderName::from_static("api-version"), …);`.
@@ -534,14 +493,6 @@ fn is_api_version_append(stmt: &syn::Stmt) -> bool {
             .args
             .first()
             .is_some_and(|name| name.to_token_stream().to_string().contains("\"api-version\""))
-}
-
-/// Matches `::reqwest::header::HeaderMap::with_capacity(…)`.
-fn is_header_map_with_capacity(expr: &syn::Expr) -> bool {
-    let syn::Expr::Call(call) = expr else { return false };
-    let syn::Expr::Path(func) = call.func.as_ref() else { return false };
-    let names: Vec<String> = func.path.segments.iter().map(|segment| segment.ident.to_string()).collect();
-    names.ends_with(&["HeaderMap".to_string(), "with_capacity".to_string()])
 }
 
 /// Matches `Err("user_id was not initialized".to_string())`.
@@ -562,57 +513,114 @@ fn is_uninitialized_user_id(expr: &syn::Expr) -> bool {
 mod tests {
     use super::*;
 
-    /// `OperationUrlsFromParsedBase` applied to one function body: the body
-    /// after, and what was not rewritten.
-    fn rewrite_urls(body: syn::Block) -> (String, Vec<String>) {
+    fn spec(yaml: &str) -> Spec {
+        Spec::parse(yaml).expect("a spec")
+    }
+
+    /// Two operations, one under `{user-id}`.
+    const TWO_OPERATIONS: &str = r#"
+openapi: 3.0.3
+info: { title: t, version: 1.0.0 }
+paths:
+  /1/user/{user-id}/profile.json:
+    get:
+      operationId: getProfile
+      parameters:
+        - { name: user-id, in: path, required: true, schema: { type: string } }
+      responses: { "204": { description: none } }
+  /1/foods/units.json:
+    get:
+      operationId: getFoodUnits
+      responses: { "204": { description: none } }
+"#;
+
+    #[test]
+    fn each_rewrite_matches_what_the_spec_says() {
+        let spec = spec(TWO_OPERATIONS);
+        let operations = spec.operations();
+        assert_eq!(operations.iter().filter(|op| takes_user_id(&spec, op)).count(), 1);
+        let code = render_client(&spec).expect("generates");
+        assert!(code.contains(r#"user_id: Ok("-".to_string())"#), "{code}");
+        assert!(!code.contains("api-version"), "{code}");
+    }
+
+    #[test]
+    fn a_rewrite_that_matches_nothing_fails_regeneration() {
         let mut file: syn::File = syn::parse_quote!(
-            async fn send() #body
+            fn new() {
+                let user_id: Result<String, String> = Err("user_id".to_string());
+            }
         );
-        let mut urls = OperationUrlsFromParsedBase::default();
-        urls.visit_file_mut(&mut file);
-        (file.to_token_stream().to_string(), urls.not_rewritten)
+        let mut user_ids = DefaultUserId::default();
+        user_ids.visit_file_mut(&mut file);
+        let err = expect_rewrites("DefaultUserId", user_ids.rewritten, 1, "operation(s) with a `{user-id}`")
+            .expect_err("nothing was rewritten");
+        let message = err.to_string();
+        assert!(message.contains("DefaultUserId rewrote 0 place(s) for 1 operation(s)"), "{message}");
+        assert!(message.contains("xtask/src/codegen.rs"), "{message}");
     }
 
     #[test]
-    fn operation_urls_become_paths_joined_to_the_parsed_base() {
-        let (body, not_rewritten) = rewrite_urls(syn::parse_quote!({
-            let url = format!("{}/1/user/{}/profile.json", client.baseurl, user_id.path_segment(),);
-            let units = format!("{}/1/foods/units.json", client.baseurl);
-        }));
-        assert!(not_rewritten.is_empty(), "{not_rewritten:?}");
-        let expected_with_parameter = quote!(
-            client
-                .endpoint_url(&format!("1/user/{}/profile.json", user_id.path_segment()))
-                .map_err(Error::InvalidRequest)?
+    fn the_api_version_statement_is_counted_as_it_goes() {
+        let mut file: syn::File = syn::parse_quote!(
+            async fn send() {
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(Client::api_version()),
+                );
+                header_map.append("Accept-Language", value.to_string().try_into()?);
+            }
         );
-        let expected_fixed =
-            quote!(client.endpoint_url("1/foods/units.json").map_err(Error::InvalidRequest)?);
-        assert!(body.contains(&expected_with_parameter.to_string()), "{body}");
-        assert!(body.contains(&expected_fixed.to_string()), "{body}");
-        assert!(!body.contains("baseurl"), "{body}");
+        let mut api_version = NoApiVersionHeader::default();
+        api_version.visit_file_mut(&mut file);
+        assert_eq!(api_version.removed, 1);
+        let code = file.to_token_stream().to_string();
+        assert!(!code.contains("api-version"), "{code}");
+        assert!(code.contains("Accept-Language"), "{code}");
     }
 
     #[test]
-    fn a_url_that_cannot_be_joined_safely_is_reported_not_rewritten() {
-        for url in [
-            // A parameter as the first segment could read as a scheme or a host.
-            quote!(format!("{}/{}/profile.json", client.baseurl, version)),
-            quote!(format!("{}/a:b/profile.json", client.baseurl)),
-            quote!(format!("{}1/user/-/profile.json", client.baseurl)),
-            quote!(format!("{}/1/user/-/profile.json", other.baseurl)),
-        ] {
-            let (body, not_rewritten) = rewrite_urls(syn::parse_quote!({ let url = #url; }));
-            assert_eq!(not_rewritten.len(), 1, "{url}");
-            assert!(body.contains("baseurl"), "{body}");
-        }
+    fn a_float_left_in_the_client_fails_regeneration() {
+        let mut converted: syn::File = syn::parse_quote!(
+            pub struct Weight {
+                pub weight: crate::Number,
+            }
+        );
+        check_numbers_converted(&mut converted).expect("no float");
+        let mut float: syn::File = syn::parse_quote!(
+            pub mod types {
+                pub struct Weight {
+                    pub weight: ::std::option::Option<f64>,
+                }
+            }
+        );
+        let message = check_numbers_converted(&mut float).expect_err("a float").to_string();
+        assert!(message.contains("1 float type(s)"), "{message}");
     }
 
     #[test]
-    fn format_calls_without_the_base_url_are_left_alone() {
-        let (body, not_rewritten) = rewrite_urls(syn::parse_quote!({
-            let message = format!("conversion to `{}` failed", name);
-        }));
-        assert!(not_rewritten.is_empty());
-        assert!(body.contains("conversion to"), "{body}");
+    fn a_replaced_schema_generated_as_a_type_fails_regeneration() {
+        let spec = spec(&format!(
+            "{TWO_OPERATIONS}components:\n  schemas:\n    IntradayPoints: {{ type: array, items: {{ type: string }} }}\n"
+        ));
+        let replaced: syn::File = syn::parse_quote!(
+            pub mod types {
+                pub struct Day {
+                    pub dataset: crate::IntradayPoints,
+                }
+            }
+        );
+        check_replacements_applied(&spec, &replaced).expect("replaced");
+        let generated: syn::File = syn::parse_quote!(
+            pub mod types {
+                pub struct IntradayPoints(pub Vec<String>);
+            }
+        );
+        let message = check_replacements_applied(&spec, &generated).expect_err("generated").to_string();
+        assert!(message.contains("\"IntradayPoints\""), "{message}");
+
+        let message = check_replacements_in_spec(&spec).expect_err("most are missing").to_string();
+        assert!(message.contains("\"FitbitDate\"") && !message.contains("\"IntradayPoints\""), "{message}");
     }
 }

@@ -14,6 +14,7 @@ use std::fmt::Write;
 
 use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, Type};
 
+use crate::naming::{area_name, kebab, rust_ident};
 use crate::spec::{OperationRef, Spec, schema_ref_name};
 
 /// Where the generated contract tests go.
@@ -32,7 +33,7 @@ pub fn render_cli_cases(spec: &Spec) -> String {
     for op in &ops {
         let id = op.name();
         let tag = op.operation.tags.first().cloned().unwrap_or_default();
-        let mut args = vec![crate::cli::area_name(&tag), crate::cli::kebab(&id)];
+        let mut args = vec![area_name(&tag), kebab(&id)];
         let mut path = op.path.to_string();
         let mut queries = String::new();
         for parameter in spec.parameters(op) {
@@ -42,11 +43,11 @@ pub fn render_cli_cases(spec: &Spec) -> String {
                 Parameter::Path { .. } if data.name == "user-id" => path = path.replace("{user-id}", "-"),
                 Parameter::Path { .. } => {
                     path = path.replace(&format!("{{{}}}", data.name), &sample.text);
-                    args.extend([format!("--{}", crate::cli::kebab(&data.name)), sample.text]);
+                    args.extend([format!("--{}", kebab(&data.name)), sample.text]);
                 }
                 Parameter::Query { .. } if data.required => {
                     let _ = write!(queries, "(\"{}\", \"{}\"),", data.name, sample.text);
-                    args.extend([format!("--{}", crate::cli::kebab(&data.name)), sample.text]);
+                    args.extend([format!("--{}", kebab(&data.name)), sample.text]);
                 }
                 _ => {}
             }
@@ -353,45 +354,4 @@ fn sample_for_schema(schema: &Schema) -> Sample {
 
 fn text_sample(text: &str) -> Sample {
     Sample { rust: format!("{text:?}"), text: text.to_string() }
-}
-
-/// progenitor's name for a parameter's builder method.
-pub(crate) fn rust_ident(api_name: &str) -> String {
-    let mut out = String::new();
-    let mut previous_lower = false;
-    for c in api_name.chars() {
-        if c == '-' || c == '_' || c == ' ' {
-            if !out.ends_with('_') && !out.is_empty() {
-                out.push('_');
-            }
-            previous_lower = false;
-        } else if c.is_ascii_uppercase() {
-            if previous_lower && !out.ends_with('_') {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-            previous_lower = false;
-        } else {
-            out.push(c);
-            previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        }
-    }
-    match out.as_str() {
-        "type" | "match" | "ref" | "self" | "mod" => format!("{out}_"),
-        _ => out,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::rust_ident;
-
-    #[test]
-    fn parameter_names_become_progenitor_setters() {
-        assert_eq!(rust_ident("user-id"), "user_id");
-        assert_eq!(rust_ident("beforeDate"), "before_date");
-        assert_eq!(rust_ident("Accept-Language"), "accept_language");
-        assert_eq!(rust_ident("X-Fitbit-Subscriber-Id"), "x_fitbit_subscriber_id");
-        assert_eq!(rust_ident("startTime"), "start_time");
-    }
 }

@@ -15,6 +15,7 @@ pub mod coverage;
 pub mod fixture_keys;
 pub mod migration;
 pub mod models;
+mod naming;
 pub mod provenance;
 pub mod spec;
 pub mod surface;

@@ -15,6 +15,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::Error;
+use crate::naming::{area_name, kebab};
 use crate::spec::Spec;
 
 /// The map, relative to the workspace root.
@@ -209,20 +210,6 @@ fn collect_methods(resources: &serde_json::Value, out: &mut BTreeSet<String>) {
     }
 }
 
-/// `heartRate` → `heart-rate`, `dailyVo2Max` → `daily-vo2-max`.
-fn kebab(camel: &str) -> String {
-    let mut out = String::new();
-    for c in camel.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('-');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// The full URL of a scope written by its short name.
 pub fn scope_url(short: &str) -> String {
     match short {
@@ -335,7 +322,7 @@ fn placed<'a>(map: &'a MigrationMap, spec: &Spec) -> Vec<Placed<'a>> {
         .filter_map(|(id, row)| {
             let op = ops.iter().find(|op| op.name() == *id)?;
             let tag = op.operation.tags.first().cloned().unwrap_or_default();
-            let command = format!("{} {}", crate::cli::area_name(&tag), crate::cli::kebab(id));
+            let command = format!("{} {}", area_name(&tag), kebab(id));
             Some(Placed { id, tag, command, row })
         })
         .collect();

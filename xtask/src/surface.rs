@@ -8,6 +8,7 @@ use std::fmt::Write;
 
 use openapiv3::{Parameter, ReferenceOr, Schema, SchemaKind, Type};
 
+use crate::naming::trait_stem;
 use crate::spec::{Spec, schema_ref_name};
 
 /// One block per operation, grouped by tag, in tag then operationId order.
@@ -49,17 +50,6 @@ pub fn render(spec: &Spec) -> String {
         out.push('\n');
     }
     out
-}
-
-fn trait_stem(tag: &str) -> String {
-    tag.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut chars = w.chars();
-            let first = chars.next().map(|c| c.to_ascii_uppercase()).unwrap_or_default();
-            format!("{first}{}", chars.as_str().to_ascii_lowercase())
-        })
-        .collect()
 }
 
 fn describe_parameter(parameter: &Parameter) -> String {

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use openapiv3::{Parameter, ReferenceOr, StatusCode};
 
+use crate::naming::is_snake_case;
 use crate::spec::{OperationRef, Spec, schema_ref_name};
 
 /// Every OAuth scope Fitbit defines. `none` marks operations that need no scope.
@@ -389,12 +390,4 @@ fn describe_location(root: &serde_json::Value, pointer: &str) -> String {
 
 fn path_template_names(path: &str) -> impl Iterator<Item = String> + '_ {
     path.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_string()))
-}
-
-fn is_snake_case(id: &str) -> bool {
-    !id.is_empty()
-        && id.starts_with(|c: char| c.is_ascii_lowercase())
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !id.contains("__")
-        && !id.ends_with('_')
 }

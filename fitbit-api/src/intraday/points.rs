@@ -234,8 +234,7 @@ mod tests {
         assert_eq!(points.unwrap().len(), 2);
         assert_eq!(scanned, 1, "from_slice took the slow path: has serde_json's raw-value protocol changed?");
         // What the client does with an answer's body.
-        let (points, scanned) =
-            scanned_while(|| crate::response::decode_json::<IntradayPoints>(text.as_bytes()));
+        let (points, scanned) = scanned_while(|| crate::decode_json::<IntradayPoints>(text.as_bytes()));
         assert_eq!((points.unwrap().len(), scanned), (2, 1));
         let (points, scanned) =
             scanned_while(|| serde_json::from_reader::<_, IntradayPoints>(text.as_bytes()));

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use fitbit_auth::{
-    ClientConfig, ClientSecret, GoogleScope, OAuthClient, PendingAuthorization, Provider, Scopes, TokenSet,
+    ClientConfig, GoogleScope, OAuthClient, PendingAuthorization, Provider, Scopes, TokenSet,
     TokenStoreExt as _,
 };
 use tokio::io::AsyncBufReadExt as _;
@@ -153,8 +153,8 @@ fn client_config(args: &LoginArgs, stored: Option<ClientConfig>) -> Result<Clien
         }
     };
     let same_app = stored.as_ref().filter(|stored| stored.client_id == client_id);
-    let client_secret = match args.client_secret.as_deref().filter(|s| !s.is_empty()) {
-        Some(secret) => Some(ClientSecret::new(secret)),
+    let client_secret = match args.client_secret.as_ref().filter(|s| !s.secret().is_empty()) {
+        Some(secret) => Some(secret.clone()),
         None => same_app.and_then(|stored| stored.client_secret.clone()),
     };
     let redirect_uri =

@@ -15,7 +15,7 @@ mod webhook;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use fitbit_auth::{GOOGLE_AUTHORIZE_URL, GOOGLE_REVOKE_URL, GOOGLE_TOKEN_URL};
+use fitbit_auth::{ClientSecret, GOOGLE_AUTHORIZE_URL, GOOGLE_REVOKE_URL, GOOGLE_TOKEN_URL};
 use fitbit_health::GOOGLE_HEALTH_API;
 use url::Url;
 
@@ -138,7 +138,8 @@ pub enum DevicesCommand {
     },
 }
 
-/// `fitbit health login`.
+/// `fitbit health login`. The secret is a [`ClientSecret`], so that `Debug`
+/// prints `[redacted]` in its place.
 #[derive(Debug, Clone, Args)]
 pub struct LoginArgs {
     /// The OAuth client id from the Google Cloud console [default: the one in the token file]
@@ -148,7 +149,7 @@ pub struct LoginArgs {
     /// The client secret (Desktop clients have one too; prefer FITBIT_GOOGLE_CLIENT_SECRET: command
     /// lines are visible to other users); it is kept in the token file, never printed
     #[arg(long, env = "FITBIT_GOOGLE_CLIENT_SECRET", hide_env_values = true, value_name = "SECRET")]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<ClientSecret>,
 
     /// Scopes to ask for: short names (`sleep.readonly`) or full URLs, space- or comma-separated, or
     /// the option repeated [default: every .readonly scope]
