@@ -15,6 +15,14 @@ use std::time::{Duration, SystemTime};
 use criterion::Criterion;
 use serde::Deserialize;
 
+/// The workspace's target directory (`CARGO_TARGET_DIR` when set), where
+/// benches leave their reports and the payloads other tools read.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+}
+
 /// One bench binary's run: where criterion writes, and when the run began
 /// (estimates older than that are from another run and are not used).
 #[derive(Debug)]
@@ -51,12 +59,9 @@ struct Interval {
 impl Run {
     /// Starts a run whose criterion output goes to `<target dir>/criterion`.
     pub fn start() -> Self {
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
         // A second of slack: file times can be coarser than the clock.
         let started = SystemTime::now() - Duration::from_secs(1);
-        Self { started, output: target.join("criterion") }
+        Self { started, output: target_dir().join("criterion") }
     }
 
     /// Criterion with this run's output directory and the command-line

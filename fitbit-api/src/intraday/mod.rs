@@ -14,6 +14,8 @@
 //! Both re-encode exactly what they decoded, unknown fields included. The
 //! figures are in `BENCHMARKS.md` (`cargo bench -p fitbit-benches --bench intraday_decode`).
 
+#[cfg(test)]
+mod layout_tests;
 mod points;
 mod scan;
 

@@ -119,12 +119,18 @@ impl<'de> Deserialize<'de> for IntradayPoints {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// How many datasets this thread read with the scanner.
+    pub(super) static SCANNED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Decodes the raw text of a dataset: directly when it has the usual shape,
 /// else with serde (which keeps unknown fields, or says what is wrong).
-fn points_from_text(text: &str) -> Result<IntradayPoints, serde_json::Error> {
+pub(super) fn points_from_text(text: &str) -> Result<IntradayPoints, serde_json::Error> {
     if let Some(points) = scan_points(text) {
         #[cfg(test)]
-        tests::SCANNED.with(|scanned| scanned.set(scanned.get() + 1));
+        SCANNED.with(|scanned| scanned.set(scanned.get() + 1));
         return Ok(IntradayPoints(points));
     }
     serde_json::from_str(text).map(IntradayPoints)
@@ -210,11 +216,6 @@ mod tests {
     use std::cell::Cell;
 
     use super::*;
-
-    thread_local! {
-        /// How many datasets this thread read with the scanner.
-        pub(super) static SCANNED: Cell<usize> = const { Cell::new(0) };
-    }
 
     fn scanned_while<T>(decode: impl FnOnce() -> T) -> (T, usize) {
         let before = SCANNED.with(Cell::get);
