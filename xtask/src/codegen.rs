@@ -251,20 +251,27 @@ fn parameters_without_minimum(openapi: &mut openapiv3::OpenAPI) {
     for (_, item) in openapi.paths.paths.iter_mut() {
         let ReferenceOr::Item(item) = item else { continue };
         item.parameters.iter_mut().for_each(strip);
-        let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.options,
-            &mut item.head,
-            &mut item.patch,
-            &mut item.trace,
-        ];
-        for operation in operations.into_iter().flatten() {
+        for operation in operations_mut(item) {
             operation.parameters.iter_mut().for_each(strip);
         }
     }
+}
+
+/// Every operation of a path item, to change in place (openapiv3's
+/// `PathItem::iter` lends them read-only).
+fn operations_mut(item: &mut openapiv3::PathItem) -> impl Iterator<Item = &mut openapiv3::Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// typify skips an optional array or map when it is empty, so `"activities": []`
@@ -306,17 +313,7 @@ fn with_scopes_in_descriptions(spec: &Spec) -> openapiv3::OpenAPI {
     let mut openapi = spec.openapi.clone();
     for (_, item) in openapi.paths.paths.iter_mut() {
         let openapiv3::ReferenceOr::Item(item) = item else { continue };
-        let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.options,
-            &mut item.head,
-            &mut item.patch,
-            &mut item.trace,
-        ];
-        for operation in operations.into_iter().flatten() {
+        for operation in operations_mut(item) {
             let Some((_, op_scopes)) =
                 scopes.iter().find(|(id, _)| Some(id) == operation.operation_id.as_ref())
             else {
