@@ -120,10 +120,7 @@ impl ClientBuilder {
             )));
         }
         let endpoint_text = self.endpoint.unwrap_or_else(|| GOOGLE_HEALTH_API.to_string());
-        let endpoint = Url::parse(&endpoint_text)
-            .ok()
-            .filter(|url| matches!(url.scheme(), "http" | "https") && !url.cannot_be_a_base())
-            .ok_or_else(|| Error::Config(format!("`{endpoint_text}` is not an http(s) base URL")))?;
+        let endpoint = base_url(&endpoint_text)?;
         let retry = self.retry.unwrap_or_default();
         let timeout = self.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT);
         let credentials = SessionCredentials::new(session);
@@ -155,6 +152,15 @@ impl ClientBuilder {
             .map_err(|err| Error::Config(format!("could not set up HTTP: {err}")))?;
         Ok(Client { data_points, health_profile, data_subscriptions, credentials, endpoint, http, retry })
     }
+}
+
+/// The API's base URL as given to a builder: an http(s) URL that can take
+/// paths (`http://127.0.0.1:…` for stand-ins).
+pub(crate) fn base_url(text: &str) -> Result<Url, Error> {
+    Url::parse(text)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https") && !url.cannot_be_a_base())
+        .ok_or_else(|| Error::Config(format!("`{text}` is not an http(s) base URL")))
 }
 
 impl Client {

@@ -262,12 +262,7 @@ impl ProjectClientBuilder {
         let described = credentials.describe();
         let endpoint = self.endpoint.unwrap_or_else(|| GOOGLE_HEALTH_API.to_string());
         let endpoint = endpoint.trim_end_matches('/');
-        let parsed = url::Url::parse(endpoint)
-            .ok()
-            .filter(|url| matches!(url.scheme(), "http" | "https") && !url.cannot_be_a_base());
-        if parsed.is_none() {
-            return Err(Error::Config(format!("`{endpoint}` is not an http(s) base URL")));
-        }
+        crate::client::base_url(endpoint)?;
         let retry = self.retry.unwrap_or_default();
         // Project tokens are not refreshed after a 401 here: a fresh tracker
         // that never hands out a token makes a 401 final.
